@@ -1,0 +1,29 @@
+"""The robot's body: the 14-D layout, limits, mounting poses and kinematics."""
+
+from eva_core.embodiment.config import (
+    DEFAULT_EMBODIMENT,
+    ArmModel,
+    EmbodimentConfig,
+    GripperSpec,
+    JointSpec,
+    KinematicsSpec,
+    Mount,
+    RewardConfig,
+    SafetyConfig,
+    load_embodiment,
+)
+from eva_core.embodiment.limits import JointLimits
+
+__all__ = [
+    "DEFAULT_EMBODIMENT",
+    "ArmModel",
+    "EmbodimentConfig",
+    "GripperSpec",
+    "JointLimits",
+    "JointSpec",
+    "KinematicsSpec",
+    "Mount",
+    "RewardConfig",
+    "SafetyConfig",
+    "load_embodiment",
+]

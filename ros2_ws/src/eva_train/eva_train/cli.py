@@ -1,0 +1,36 @@
+"""`eva-train JOB --config YAML`: offline training jobs, one sub-command each.
+
+Jobs are plug-ins in the `eva_train.jobs` entry-point group, each providing `register(subparsers)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib.metadata import entry_points
+
+
+def build_parser() -> argparse.ArgumentParser:
+    jobs = sorted(entry_points(group="eva_train.jobs"), key=lambda e: e.name)
+    parser = argparse.ArgumentParser(
+        prog="eva-train",
+        description="Offline training for the EVA stack. Installed jobs: "
+        + (", ".join(e.name for e in jobs) if jobs else "none yet (IDM training arrives with issue 5)."),
+    )
+    subparsers = parser.add_subparsers(dest="job", metavar="JOB")
+    for entry in jobs:
+        entry.load()(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
