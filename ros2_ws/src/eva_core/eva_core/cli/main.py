@@ -42,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         # A bad config is the operator's to fix: one readable line, no traceback.
         print(f"eva {args.command}: configuration error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `eva ... | head` closed our stdout early: not an error worth a traceback.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
