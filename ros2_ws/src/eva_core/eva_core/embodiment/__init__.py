@@ -12,10 +12,12 @@ from eva_core.embodiment.config import (
     SafetyConfig,
     load_embodiment,
 )
+from eva_core.embodiment.kinematics import FRAME_NAMES, end_effector_pose, link_frames, matrix_to_xyz_rpy
 from eva_core.embodiment.limits import JointLimits
 
 __all__ = [
     "DEFAULT_EMBODIMENT",
+    "FRAME_NAMES",
     "ArmModel",
     "EmbodimentConfig",
     "GripperSpec",
@@ -25,5 +27,8 @@ __all__ = [
     "Mount",
     "RewardConfig",
     "SafetyConfig",
+    "end_effector_pose",
+    "link_frames",
     "load_embodiment",
+    "matrix_to_xyz_rpy",
 ]
