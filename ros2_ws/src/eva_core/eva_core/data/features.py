@@ -1,0 +1,371 @@
+"""The dataset schema: what a frame holds, how it is laid out on disk, and how `meta/info.json` says so.
+
+Layout (LeRobotDataset v3.0 paths and field names; one episode per file, see below)::
+
+    root/
+      meta/info.json                                     schema, fps, totals, path templates
+      meta/tasks.parquet                                 task_index, task
+      meta/stats.json                                    per-feature mean/std/min/max/count
+      meta/episodes/chunk-000/file-000.parquet           one row per committed episode (the commit point)
+      data/chunk-{c:03d}/file-{f:03d}.parquet            frames of one episode
+      videos/observation.images.{cam}/chunk-{c:03d}/file-{f:03d}.mp4   one stream per camera and episode
+
+LeRobot v3 may pack several episodes into one data or video file; our writer puts exactly one episode
+in each (file index = episode index mod `chunks_size`, chunk index = episode index div `chunks_size`)
+so that committing an episode is a handful of atomic renames and never rewrites earlier data. The
+episodes table still carries the v3 pointers (`data/chunk_index`, `dataset_from_index`,
+`videos/{key}/from_timestamp`, ...), so a v3 reader finds every episode; our reader also follows those
+pointers and therefore reads multi-episode files written by other v3 tools.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import numbers
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from eva_core.config import ConfigError
+
+CODEBASE_VERSION = "v3.0"
+CHUNKS_SIZE = 1000  # files per chunk directory (the LeRobot v3 default)
+DATA_PATH = "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
+VIDEO_PATH = "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4"
+EPISODES_PATH = "meta/episodes/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
+INFO_PATH = "meta/info.json"
+TASKS_PATH = "meta/tasks.parquet"
+STATS_PATH = "meta/stats.json"
+# LeRobot's file-size targets; informational here, since each file holds one episode.
+DATA_FILES_SIZE_IN_MB = 100
+VIDEO_FILES_SIZE_IN_MB = 200
+
+STATE = "observation.state"
+ACTION = "action"
+TIMESTAMP = "timestamp"
+IMAGE_PREFIX = "observation.images."
+INDEX_COLUMNS = ("frame_index", "episode_index", "index", "task_index")
+STAT_NAMES = ("mean", "std", "min", "max")
+
+_CAMERA_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+class DatasetError(RuntimeError):
+    """A dataset on disk is missing, inconsistent, locked by another writer, or not one we can append to."""
+
+
+def image_key(camera: str) -> str:
+    """The feature (and video directory) name of a camera: ``observation.images.cam_high``."""
+    return IMAGE_PREFIX + camera
+
+
+def chunk_and_file(episode_index: int) -> tuple[int, int]:
+    """Where episode `episode_index` lives: one file per episode, `CHUNKS_SIZE` files per chunk."""
+    return divmod(episode_index, CHUNKS_SIZE)
+
+
+class VideoCodec(enum.Enum):
+    """How camera streams are encoded. Both decode with the stock FFmpeg H.264 decoder."""
+
+    # libx264, yuv420p, constant quality `crf`: small files that any player (and LeRobot) decodes;
+    # lossy (chroma subsampled, quantised), so frames read back close to, not equal to, what was written.
+    H264 = "h264"
+    # libx264rgb at qp 0 on planar RGB (High 4:4:4 Predictive profile): frames read back bit-exact.
+    # Files are several times larger and browsers cannot play them; FFmpeg-based tools (PyAV,
+    # torchcodec, LeRobot) can.
+    H264_LOSSLESS = "h264_lossless"
+
+
+@dataclass(frozen=True)
+class VideoConfig:
+    codec: VideoCodec = VideoCodec.H264  # lossy H.264 by default: ~10x smaller than lossless on camera images
+    crf: int = 18  # H264 only; 0..51, 18 is visually lossless for x264 and keeps IDM-relevant edges
+    preset: str = "veryfast"  # x264 speed/size trade-off; veryfast keeps three 640x480 streams real-time on 2 cores
+    gop: int = 32  # frames between keyframes: bounds the decode work of a seek (2 s at 16 fps)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.codec, VideoCodec):
+            raise ConfigError("video.codec", f"must be one of {[c.value for c in VideoCodec]}, got {self.codec!r}")
+        if not 0 <= self.crf <= 51:
+            raise ConfigError("video.crf", f"must be in 0..51, got {self.crf}")
+        if self.preset not in _X264_PRESETS:
+            raise ConfigError("video.preset", f"must be one of {_X264_PRESETS}, got {self.preset!r}")
+        if self.gop < 1:
+            raise ConfigError("video.gop", f"must be >= 1, got {self.gop}")
+
+    @classmethod
+    def lossless(cls, preset: str = "ultrafast", gop: int = 32) -> VideoConfig:
+        return cls(codec=VideoCodec.H264_LOSSLESS, crf=0, preset=preset, gop=gop)
+
+    @property
+    def encoder(self) -> str:
+        return "libx264" if self.codec is VideoCodec.H264 else "libx264rgb"
+
+    @property
+    def input_pix_fmt(self) -> str:
+        """The pixel format handed to the encoder."""
+        return "yuv420p" if self.codec is VideoCodec.H264 else "rgb24"
+
+    @property
+    def stored_pix_fmt(self) -> str:
+        """The pixel format in the file (what a decoder reports): libx264rgb stores planar GBR."""
+        return "yuv420p" if self.codec is VideoCodec.H264 else "gbrp"
+
+    @property
+    def encoder_options(self) -> dict[str, str]:
+        quality = {"crf": str(self.crf)} if self.codec is VideoCodec.H264 else {"qp": "0"}
+        return {**quality, "preset": self.preset}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"codec": self.codec.value, "crf": self.crf, "preset": self.preset, "gop": self.gop}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> VideoConfig:
+        try:
+            codec = VideoCodec(data["codec"])
+        except (KeyError, ValueError):
+            raise ConfigError("eva.video.codec", f"unknown codec {data.get('codec')!r}") from None
+        return cls(codec=codec, crf=int(data["crf"]), preset=str(data["preset"]), gop=int(data["gop"]))
+
+
+_X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    name: str  # e.g. "cam_high"; the feature is observation.images.<name>
+    height: int  # px
+    width: int  # px
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _CAMERA_NAME.match(self.name):
+            raise ConfigError("cameras", f"camera name must be letters, digits and '_', got {self.name!r}")
+        for dim in ("height", "width"):
+            value = getattr(self, dim)
+            if not isinstance(value, int) or value < 2:
+                raise ConfigError(f"cameras.{self.name}.{dim}", f"must be an integer >= 2, got {value!r}")
+
+    @property
+    def key(self) -> str:
+        return image_key(self.name)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (self.height, self.width, 3)
+
+
+@dataclass(frozen=True)
+class DatasetSchema:
+    """Everything fixed for the life of a dataset. Built once by `DatasetWriter.create`, then read
+    back from `meta/info.json`."""
+
+    fps: int  # frames per second of every stream; LeRobot stores an integer (our plan rate is 16)
+    cameras: tuple[CameraSpec, ...]  # one mp4 stream per camera per episode
+    joint_names: tuple[str, ...]  # names of the state/action dimensions, in vector order (14 for EVA)
+    robot_type: str | None = None  # free text, e.g. "piper_bimanual"; LeRobot's robot_type field
+    video: VideoConfig = field(default_factory=VideoConfig)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.fps, bool) or not isinstance(self.fps, int) or self.fps <= 0:
+            raise ConfigError("fps", f"must be a positive integer, got {self.fps!r}")
+        if not self.cameras:
+            raise ConfigError("cameras", "a dataset needs at least one camera")
+        names = [c.name for c in self.cameras]
+        if len(set(names)) != len(names):
+            raise ConfigError("cameras", f"camera names must be unique, got {names}")
+        if self.video.codec is VideoCodec.H264:
+            for cam in self.cameras:
+                if cam.height % 2 or cam.width % 2:
+                    raise ConfigError(
+                        f"cameras.{cam.name}",
+                        f"yuv420p H.264 needs even height and width, got {cam.height}x{cam.width} "
+                        "(use VideoConfig.lossless() or crop)",
+                    )
+        if not self.joint_names or not all(isinstance(n, str) and n for n in self.joint_names):
+            raise ConfigError("joint_names", f"must be a non-empty list of non-empty names, got {self.joint_names!r}")
+        if len(set(self.joint_names)) != len(self.joint_names):
+            raise ConfigError("joint_names", f"names must be unique, got {list(self.joint_names)}")
+        if self.robot_type is not None and not isinstance(self.robot_type, str):
+            raise ConfigError("robot_type", f"must be a string or None, got {self.robot_type!r}")
+
+    @classmethod
+    def build(
+        cls,
+        fps: float,
+        cameras: Mapping[str, tuple[int, int]],
+        joint_names: Sequence[str],
+        robot_type: str | None = None,
+        video: VideoConfig | None = None,
+    ) -> DatasetSchema:
+        """From plain values: `cameras` maps a name to (height, width); `fps` may be a whole float
+        (e.g. the embodiment's `plan_rate_hz` of 16.0)."""
+        if isinstance(fps, float):
+            if not math.isfinite(fps) or fps != int(fps):
+                raise ConfigError("fps", f"must be a whole number of frames per second, got {fps}")
+            fps = int(fps)
+        if not isinstance(cameras, Mapping):
+            raise ConfigError("cameras", f"must map a camera name to (height, width), got {type(cameras).__name__}")
+        specs = []
+        for name, size in cameras.items():
+            if not isinstance(size, Sequence) or len(size) != 2:
+                raise ConfigError(f"cameras.{name}", f"must be (height, width), got {size!r}")
+            specs.append(CameraSpec(name, *(int(s) if isinstance(s, numbers.Integral) else s for s in size)))
+        return cls(fps, tuple(specs), tuple(joint_names), robot_type, video or VideoConfig())
+
+    @property
+    def dim(self) -> int:
+        """Length of the state and action vectors."""
+        return len(self.joint_names)
+
+    @property
+    def camera_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.cameras)
+
+    def camera(self, name: str) -> CameraSpec:
+        for cam in self.cameras:
+            if cam.name == name:
+                return cam
+        raise KeyError(f"unknown camera {name!r}; this dataset has {list(self.camera_names)}")
+
+    # --- meta/info.json ---------------------------------------------------------------------------
+
+    def features(self) -> dict[str, Any]:
+        """The v3 `features` block: dtype, shape and names of every column and video stream."""
+        feats: dict[str, Any] = {}
+        for cam in self.cameras:
+            feats[cam.key] = {
+                "dtype": "video",
+                "shape": list(cam.shape),
+                "names": ["height", "width", "channels"],
+                "info": {
+                    "video.height": cam.height,
+                    "video.width": cam.width,
+                    "video.codec": "h264",
+                    "video.pix_fmt": self.video.stored_pix_fmt,
+                    "video.is_depth_map": False,
+                    "video.fps": self.fps,
+                    "video.channels": 3,
+                    "has_audio": False,
+                },
+            }
+        for key in (STATE, ACTION):
+            feats[key] = {"dtype": "float32", "shape": [self.dim], "names": list(self.joint_names)}
+        feats[TIMESTAMP] = {"dtype": "float32", "shape": [1], "names": None}
+        for key in INDEX_COLUMNS:
+            feats[key] = {"dtype": "int64", "shape": [1], "names": None}
+        return feats
+
+    def info(self, total_episodes: int, total_frames: int, total_tasks: int) -> dict[str, Any]:
+        return {
+            "codebase_version": CODEBASE_VERSION,
+            "robot_type": self.robot_type,
+            "total_episodes": total_episodes,
+            "total_frames": total_frames,
+            "total_tasks": total_tasks,
+            "chunks_size": CHUNKS_SIZE,
+            "data_files_size_in_mb": DATA_FILES_SIZE_IN_MB,
+            "video_files_size_in_mb": VIDEO_FILES_SIZE_IN_MB,
+            "fps": self.fps,
+            "splits": {"train": f"0:{total_episodes}"},
+            "data_path": DATA_PATH,
+            "video_path": VIDEO_PATH,
+            "features": self.features(),
+            # Our own block (LeRobot ignores unknown keys): what a resumed writer needs to encode alike.
+            "eva": {"layout": "one_episode_per_file", "video": self.video.to_json()},
+        }
+
+    @classmethod
+    def from_info(cls, info: Mapping[str, Any]) -> DatasetSchema:
+        """Read the schema back from `meta/info.json`. Datasets written by other v3 tools have no
+        `eva` block; they get the default `VideoConfig` (only a writer would use it)."""
+        version = info.get("codebase_version")
+        if version != CODEBASE_VERSION:
+            raise ConfigError("codebase_version", f"expected {CODEBASE_VERSION!r}, got {version!r}")
+        feats = info.get("features")
+        if not isinstance(feats, Mapping):
+            raise ConfigError("features", "missing or not a mapping")
+        cameras = []
+        for key, feat in feats.items():
+            if feat.get("dtype") == "video" and key.startswith(IMAGE_PREFIX):
+                height, width, channels = _hwc(key, feat)
+                if channels != 3:
+                    raise ConfigError(f"features.{key}.shape", f"only 3-channel images are supported, got {channels}")
+                cameras.append(CameraSpec(key[len(IMAGE_PREFIX) :], height, width))
+        state = feats.get(STATE)
+        if not isinstance(state, Mapping) or not state.get("names"):
+            raise ConfigError(f"features.{STATE}.names", "missing: the state dimensions must be named")
+        names = state["names"]
+        if isinstance(names, Mapping):  # some v3 writers nest names, e.g. {"motors": [...]}
+            names = next(iter(names.values()))
+        video = info.get("eva", {}).get("video")
+        return cls(
+            fps=int(info["fps"]),
+            cameras=tuple(cameras),
+            joint_names=tuple(names),
+            robot_type=info.get("robot_type"),
+            video=VideoConfig.from_json(video) if video else VideoConfig(),
+        )
+
+    # --- parquet schemas --------------------------------------------------------------------------
+
+    def frame_arrow_schema(self) -> pa.Schema:
+        vec = pa.list_(pa.float32(), self.dim)
+        return pa.schema(
+            [
+                (STATE, vec),
+                (ACTION, vec),
+                (TIMESTAMP, pa.float32()),
+                *[(key, pa.int64()) for key in INDEX_COLUMNS],
+            ]
+        )
+
+    def stats_keys(self) -> dict[str, int]:
+        """Features that get statistics, with the length of each statistic vector."""
+        keys = {cam.key: 3 for cam in self.cameras}
+        keys.update({STATE: self.dim, ACTION: self.dim, TIMESTAMP: 1})
+        return keys
+
+    def episodes_arrow_schema(self) -> pa.Schema:
+        fields: list[tuple[str, pa.DataType]] = [
+            ("episode_index", pa.int64()),
+            ("tasks", pa.list_(pa.string())),
+            ("length", pa.int64()),
+            ("data/chunk_index", pa.int64()),
+            ("data/file_index", pa.int64()),
+            ("dataset_from_index", pa.int64()),
+            ("dataset_to_index", pa.int64()),
+        ]
+        for cam in self.cameras:
+            fields += [
+                (f"videos/{cam.key}/chunk_index", pa.int64()),
+                (f"videos/{cam.key}/file_index", pa.int64()),
+                (f"videos/{cam.key}/from_timestamp", pa.float64()),
+                (f"videos/{cam.key}/to_timestamp", pa.float64()),
+            ]
+        fields += [
+            ("meta/episodes/chunk_index", pa.int64()),
+            ("meta/episodes/file_index", pa.int64()),
+            ("success", pa.bool_()),  # None when the recorder did not judge the episode
+            ("extra", pa.string()),  # JSON object of caller metadata (operator, seed, sim/real, ...)
+        ]
+        for key in self.stats_keys():
+            fields += [(f"stats/{key}/{stat}", pa.list_(pa.float64())) for stat in STAT_NAMES]
+            fields.append((f"stats/{key}/count", pa.list_(pa.int64())))
+        return pa.schema(fields)
+
+
+TASKS_ARROW_SCHEMA = pa.schema([("task_index", pa.int64()), ("task", pa.string())])
+
+
+def _hwc(key: str, feat: Mapping[str, Any]) -> tuple[int, int, int]:
+    shape = list(feat.get("shape", []))
+    names = list(feat.get("names") or [])
+    if len(shape) != 3:
+        raise ConfigError(f"features.{key}.shape", f"expected 3 dimensions, got {shape}")
+    if names and names[0] in ("c", "channel", "channels"):  # some v3 datasets store [C, H, W]
+        return int(shape[1]), int(shape[2]), int(shape[0])
+    return int(shape[0]), int(shape[1]), int(shape[2])
