@@ -138,10 +138,15 @@ class SafetyConfig:
     max_deviation_rad: float = 0.35  # a plan the filter had to move farther than this is rejected
     max_changed_fraction: float = 0.5  # ... or one where more than this fraction of steps changed
     command_timeout_s: float = 0.1  # command guard: no fresh command for this long → hold
+    # Measured positions this far outside a position limit count as on the limit: the PiPER rests
+    # with J2 = J3 = 0, exactly on their limits, and encoder noise must not reject every plan there.
+    state_tolerance_rad: float = 0.01
 
     def __post_init__(self) -> None:
         for name in ("arm_clearance_m", "max_start_deviation_rad", "max_deviation_rad", "command_timeout_s"):
             _positive(name, getattr(self, name))
+        if not 0 <= self.state_tolerance_rad <= 0.1:
+            raise ConfigError("state_tolerance_rad", f"must be in [0, 0.1] rad, got {self.state_tolerance_rad}")
         if not 0 < self.max_changed_fraction <= 1:
             raise ConfigError("max_changed_fraction", f"must be in (0, 1], got {self.max_changed_fraction}")
 
