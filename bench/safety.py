@@ -34,15 +34,6 @@ PLAN_TARGET_US = 2000.0
 COMMAND_TARGET_US = 50.0
 
 
-def ready_pose() -> np.ndarray:
-    """Both arms raised and apart, grippers half open."""
-    q = np.zeros(14)
-    q[[1, 8]] = 1.0
-    q[[2, 9]] = -1.0
-    q[[6, 13]] = 0.5
-    return q
-
-
 def timed(fn, repeats: int, warmup: int) -> dict:
     for _ in range(warmup):
         fn()
@@ -61,7 +52,7 @@ def timed(fn, repeats: int, warmup: int) -> dict:
 
 
 def bench_plans(config, repeats: int) -> dict:
-    q0 = ready_pose()
+    q0 = config.ready_pose()
     steps = np.arange(1, 50)[:, None] * config.plan_dt
     rng = np.random.default_rng(0)
     smooth = q0 + 0.15 * np.sin(2 * np.pi * 0.3 * steps + rng.uniform(0, 2 * np.pi, 14)) * (1 - np.exp(-steps / 0.5))
@@ -82,7 +73,7 @@ def bench_plans(config, repeats: int) -> dict:
 
 
 def bench_commands(config, repeats: int) -> dict:
-    q0 = ready_pose()
+    q0 = config.ready_pose()
     dt = config.control_dt
     results = {}
 

@@ -24,17 +24,9 @@ def safety_errors(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("eva safety")]
 
 
-def ready_pose() -> np.ndarray:
-    q = np.zeros(14)
-    q[[1, 8]] = 1.0
-    q[[2, 9]] = -1.0
-    q[[6, 13]] = 0.5
-    return q
-
-
 @pytest.fixture
 def files(tmp_path):
-    q0 = ready_pose()
+    q0 = CONFIG.ready_pose()
     s = (1 - np.cos(np.pi * np.arange(1, 50) / 49)) / 2
     plan = q0 + s[:, None] * 0.2
     paths = {"plan": tmp_path / "plan.npy", "state": tmp_path / "state.npy", "out": tmp_path / "safe.npy"}

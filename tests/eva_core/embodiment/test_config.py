@@ -72,3 +72,17 @@ def test_a_bad_key_gives_one_readable_error_naming_it(tmp_path, edit, key):
     assert err.value.key == key
     assert str(path) in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_ready_pose_is_within_limits_for_both_arms(config):
+    pose = config.ready_pose()
+    assert pose.shape == (14,)
+    np.testing.assert_array_equal(pose[:7], pose[7:])
+    assert np.all(pose >= config.limits.position_min) and np.all(pose <= config.limits.position_max)
+
+
+def test_ready_pose_outside_a_limit_names_the_entry(tmp_path):
+    path = _write_modified(tmp_path, lambda d: d["arm"].update(ready_pose=[0, -1.0, -1.0, 0, 0, 0, 0.5]))
+    with pytest.raises(ConfigError) as err:
+        load_embodiment(path)
+    assert err.value.key == "arm.ready_pose[1]"

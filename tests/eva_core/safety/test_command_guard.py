@@ -15,18 +15,10 @@ TIMEOUT = CONFIG.safety.command_timeout_s
 CLEAN = {"non_finite": 0, "position": 0, "velocity": 0, "acceleration": 0}
 
 
-def ready_pose() -> np.ndarray:
-    q = np.zeros(14)
-    q[[1, 8]] = 1.0
-    q[[2, 9]] = -1.0
-    q[[6, 13]] = 0.5
-    return q
-
-
 @pytest.fixture
 def guard():
     g = CommandGuard.from_config(CONFIG)
-    g.reset(ready_pose())
+    g.reset(CONFIG.ready_pose())
     return g
 
 
@@ -50,25 +42,25 @@ def test_from_config_reads_the_embodiment():
 def test_apply_before_reset_is_a_programming_error():
     g = CommandGuard.from_config(CONFIG)
     with pytest.raises(RuntimeError, match="reset"):
-        g.apply(ready_pose(), 0.0, 0.0)
+        g.apply(CONFIG.ready_pose(), 0.0, 0.0)
     with pytest.raises(RuntimeError, match="reset"):
         g.hold()
 
 
 def test_reset_refuses_non_finite_and_misshapen_states():
     g = CommandGuard.from_config(CONFIG)
-    bad = ready_pose()
+    bad = CONFIG.ready_pose()
     bad[3] = np.nan
     with pytest.raises(UnsafeStateError):
         g.reset(bad)
     with pytest.raises(UnsafeStateError):
-        g.reset(ready_pose(), np.full(14, np.inf))
+        g.reset(CONFIG.ready_pose(), np.full(14, np.inf))
     with pytest.raises(ValueError, match="shape"):
         g.reset(np.zeros(13))
 
 
 def test_a_safe_command_is_sent_bit_for_bit_and_returned_as_a_copy(guard):
-    target = ready_pose() + 1e-4  # from rest, 0.02 rad/s after one tick: within a_max
+    target = CONFIG.ready_pose() + 1e-4  # from rest, 0.02 rad/s after one tick: within a_max
     sent, report = guard.apply(target, 0.0, 0.0)
     assert report.status == "sent" and report.reason is None and report.correction == 0.0
     np.testing.assert_array_equal(sent, target)
@@ -78,11 +70,11 @@ def test_a_safe_command_is_sent_bit_for_bit_and_returned_as_a_copy(guard):
 
 
 def test_a_jump_is_clamped_to_the_limits(guard):
-    target = ready_pose()
+    target = CONFIG.ready_pose()
     target[0] += 1.0
     sent, reports = run(guard, [target] * 300)
     assert reports[0].status == "clamped" and reports[0].correction == pytest.approx(1.0 - LIMITS.acceleration_max[0] * DT**2)
-    assert limit_violations(ready_pose(), None, sent, DT, LIMITS) == CLEAN
+    assert limit_violations(CONFIG.ready_pose(), None, sent, DT, LIMITS) == CLEAN
     np.testing.assert_array_equal(sent[-1], target)  # gets there, within the limits
     assert sent[:, 0].max() == target[0]  # without overshooting
     assert reports[-1].status == "sent" and reports[-1].at_rest
@@ -91,7 +83,7 @@ def test_a_jump_is_clamped_to_the_limits(guard):
 def moving_guard():
     """A guard that has been tracking a ramp on left joint1 at 1 rad/s."""
     g = CommandGuard.from_config(CONFIG)
-    q = ready_pose()
+    q = CONFIG.ready_pose()
     g.reset(q, np.eye(14)[0] * 1.0)
     for k in range(1, 11):
         q = q + np.eye(14)[0] * 1.0 * DT
@@ -148,7 +140,7 @@ def test_hold_without_a_command_brakes_then_tracking_resumes():
 
 
 def test_a_stale_command_after_a_timeout_then_a_fresh_one(guard):
-    q = ready_pose()
+    q = CONFIG.ready_pose()
     guard.apply(q, 0.0, 0.0)
     _, report = guard.apply(q, 0.0, TIMEOUT + DT)  # the same message, judged later: stale
     assert report.reason == "stale"
@@ -161,13 +153,13 @@ def test_absurd_values_are_clamped_without_warnings(guard):
         warnings.simplefilter("error")
         sent, report = guard.apply(np.full(14, 1.7e308), 0.0, 0.0)
     assert report.status == "clamped" and np.isfinite(sent).all()
-    assert limit_violations(ready_pose(), None, sent[None], DT, LIMITS) == CLEAN
+    assert limit_violations(CONFIG.ready_pose(), None, sent[None], DT, LIMITS) == CLEAN
 
 
 def test_reset_forgets_the_last_stamp(guard):
-    guard.apply(ready_pose(), 5.0, 5.0)
-    guard.reset(ready_pose())
-    _, report = guard.apply(ready_pose(), 1.0, 1.0)
+    guard.apply(CONFIG.ready_pose(), 5.0, 5.0)
+    guard.reset(CONFIG.ready_pose())
+    _, report = guard.apply(CONFIG.ready_pose(), 1.0, 1.0)
     assert report.status == "sent"
 
 

@@ -17,11 +17,7 @@ CLEAN = {"non_finite": 0, "position": 0, "velocity": 0, "acceleration": 0}
 
 def ready_pose() -> np.ndarray:
     """Both arms raised and apart (about 0.5 m between link surfaces), grippers half open."""
-    q = np.zeros(14)
-    q[[1, 8]] = 1.0  # joint2
-    q[[2, 9]] = -1.0  # joint3
-    q[[6, 13]] = 0.5
-    return q
+    return CONFIG.ready_pose()
 
 
 def smooth_move(start: np.ndarray, end: np.ndarray, steps: int = 49) -> np.ndarray:

@@ -74,10 +74,19 @@ class ArmModel:
     joints: tuple[JointSpec, ...]
     gripper: GripperSpec
     kinematics: KinematicsSpec
+    # Joints (rad) then gripper opening: raised and clear of the table, the pose tasks start from.
+    ready_pose: tuple[float, ...]
 
     def __post_init__(self) -> None:
         if len(self.joints) != 6:
             raise ConfigError("joints", f"a PiPER arm has 6 joints, got {len(self.joints)}")
+        if len(self.ready_pose) != len(self.joints) + 1:
+            raise ConfigError("ready_pose", f"needs {len(self.joints)} joint angles and a gripper opening")
+        for i, (value, joint) in enumerate(zip(self.ready_pose, self.joints)):
+            if not joint.position_min <= value <= joint.position_max:
+                raise ConfigError(f"ready_pose[{i}]", f"{value} is outside {joint.name}'s limits")
+        if not 0.0 <= self.ready_pose[-1] <= 1.0:
+            raise ConfigError(f"ready_pose[{len(self.joints)}]", "gripper opening must be in [0, 1]")
 
 
 @dataclass(frozen=True)
@@ -208,6 +217,10 @@ class EmbodimentConfig:
             is_gripper=([False] * len(joints) + [True]) * n_arms,
         )
 
+    def ready_pose(self) -> np.ndarray:
+        """The 14-D ready pose (both arms in `arm.ready_pose`); a fresh array each call."""
+        return np.tile(np.array(self.arm.ready_pose, dtype=np.float64), len(self.mounts))
+
     def arm_slice(self, arm: str) -> slice:
         """The slice of the 14-D vector that belongs to `arm` ("left" or "right")."""
         index = self.arm_names.index(arm)
@@ -227,6 +240,7 @@ class EmbodimentConfig:
             "plan_rate_hz": self.plan_rate_hz,
             "control_rate_hz": self.control_rate_hz,
             "gripper_opening_max_m": self.arm.gripper.opening_max_m,
+            "ready_pose": self.ready_pose().tolist(),
             "kinematics": {
                 "a_m": list(self.arm.kinematics.a_m),
                 "alpha_rad": list(self.arm.kinematics.alpha_rad),
