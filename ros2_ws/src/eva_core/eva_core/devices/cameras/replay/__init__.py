@@ -1,0 +1,1 @@
+"""A camera that plays one camera stream of a recorded dataset episode."""
