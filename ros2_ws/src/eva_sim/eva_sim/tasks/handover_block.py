@@ -1,0 +1,85 @@
+"""Dual-arm: the left arm picks up a long block and hands it to the right arm.
+
+The block is a 16 cm bar so that both grippers can hold it at once (left on its rear half, right on
+its front half) during the exchange, as people hand over a long object.
+"""
+
+from __future__ import annotations
+
+import mujoco
+import numpy as np
+
+from eva_sim.experts import GraspPose, MotionScript
+from eva_sim.model import add_object
+from eva_sim.robot import SimRobot
+from eva_sim.tasks.base import Task, arm_geoms, body_position, body_yaw, held_by, set_free_pose, touching
+
+BAR_HALF = (0.08, 0.015, 0.015)  # m: 16 x 3 x 3 cm, 60 g
+GRIP_OFFSET = 0.04  # m from the bar's centre along its length to each gripper's grasp point
+HANDOVER_XY = (0.34, 0.0)  # m, where the bar's centre is brought between the arms
+HANDOVER_TIP_Z = 0.15  # m, fingertip height during the exchange
+HELD_MIN_Z = 0.05  # m: the bar's centre this high counts as lifted off the table
+
+
+class HandoverBlock(Task):
+    name = "handover_block"
+    instruction = "pick up the green bar with the left arm and hand it over to the right arm"
+    arms = ("left", "right")
+    max_duration_s = 30.0
+
+    def add_to_scene(self, spec: mujoco.MjSpec) -> None:
+        add_object(spec, "bar", shape="box", size=BAR_HALF, pos=(0.31, 0.15, BAR_HALF[2]), mass_kg=0.06, friction=(1.2, 0.03, 0.001), rgba=(0.15, 0.75, 0.25, 1))
+
+    def reset(self, robot: SimRobot, rng: np.random.Generator) -> None:
+        position = (rng.uniform(0.28, 0.34), rng.uniform(0.12, 0.18), BAR_HALF[2])
+        set_free_pose(robot, "bar", position, yaw=rng.uniform(-0.2, 0.2))
+
+    def success(self, robot: SimRobot) -> bool:
+        bar = body_position(robot, "bar")
+        return bool(bar[2] > HELD_MIN_Z and held_by(robot, "right", "bar") and not touching(robot, arm_geoms(robot, "left"), "bar"))
+
+    def _grasp_point(self, robot: SimRobot, offset: float) -> np.ndarray:
+        centre, yaw = body_position(robot, "bar"), body_yaw(robot, "bar")
+        return centre + offset * np.array([np.cos(yaw), np.sin(yaw), 0.0])
+
+    def _right_grasp(self, robot: SimRobot, ik, script: MotionScript, dz: float, like: GraspPose | None = None) -> GraspPose:
+        """Right fingertips `dz` above a grasp of the bar's front half, fingers over most of its height."""
+        yaw = body_yaw(robot, "bar")
+        point = self._grasp_point(robot, GRIP_OFFSET)
+        z = body_position(robot, "bar")[2] - BAR_HALF[2] + 0.004 + dz
+        if like is None:
+            return ik.grasp_poses("right", [(point[0], point[1], z), (point[0], point[1], z - dz)], yaw, np.pi, script.arm_joints("right"))[0]
+        return GraspPose((point[0], point[1], z), like.heading, like.pitch_deg)
+
+    def expert(self, robot: SimRobot, rng: np.random.Generator):
+        embodiment = robot.embodiment
+        script = MotionScript(embodiment, robot.state())
+        ik = script.ik
+        # 1. Left: grasp the rear half of the bar, across its width (the bar's axis is the heading).
+        yaw = body_yaw(robot, "bar")
+        point = self._grasp_point(robot, -GRIP_OFFSET)
+        grasp_at = np.array([point[0], point[1], 0.010])
+        above, grasp = ik.grasp_poses("left", [grasp_at + (0, 0, 0.12), grasp_at], yaw, np.pi, script.arm_joints("left"))
+        script.move({"left": above}, {"left": 0.9, "right": 0.9})
+        script.move({"left": grasp}, hold_s=0.1)
+        script.move(grippers={"left": 0.2}, hold_s=0.3)
+        script.move({"left": above})
+        # 2. Carry the bar to the middle, its axis along x.
+        give = GraspPose((HANDOVER_XY[0] - GRIP_OFFSET, HANDOVER_XY[1], HANDOVER_TIP_Z), 0.0)
+        give = GraspPose(give.position, 0.0, ik.steepest_pitch("left", [give], script.arm_joints("left")))
+        script.move({"left": give}, hold_s=0.3)
+        yield script.flush()
+        # 3. Right: above the front half where the bar really is, then down to it as it is then.
+        over = self._right_grasp(robot, ik, script, dz=0.06)
+        script.move({"right": over})
+        yield script.flush()
+        take = self._right_grasp(robot, ik, script, dz=0.0, like=over)
+        script.move({"right": take}, hold_s=0.1)
+        script.move(grippers={"right": 0.2}, hold_s=0.3)
+        # 4. Left lets go and withdraws; right lifts the bar a little.
+        script.move(grippers={"left": 0.9}, hold_s=0.2)
+        back = give.moved(dx=-0.04, dz=0.05)
+        script.move({"left": GraspPose(back.position, 0.0, ik.steepest_pitch("left", [back], script.arm_joints("left")))})
+        script.move(joints={"left": embodiment.ready_pose()[:6]}, grippers={"left": 0.5})
+        script.move({"right": take.moved(dz=0.04)}, hold_s=0.5)
+        yield script.flush()
