@@ -10,7 +10,7 @@ setup(
         ("share/ament_index/resource_index/packages", ["resource/" + package_name]),
         ("share/" + package_name, ["package.xml"]),
     ],
-    install_requires=["numpy", "pyyaml"],
+    install_requires=["numpy", "pyyaml", "pyarrow", "av"],
     zip_safe=True,
     maintainer="EVA developers",
     maintainer_email="eva@example.org",
@@ -22,6 +22,7 @@ setup(
             "config = eva_core.cli.config_cmd:register",
             "reward = eva_core.cli.reward_cmd:register",
             "safety = eva_core.cli.safety_cmd:register",
+            "devices = eva_core.cli.devices_cmd:register",
         ],
     },
 )

@@ -18,5 +18,6 @@ setup(
     license="Apache-2.0",
     entry_points={
         "eva.cli": ["sim = eva_sim.cli:register"],
+        "eva.arms": ["sim = eva_sim.arm_sim:register"],
     },
 )
