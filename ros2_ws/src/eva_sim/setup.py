@@ -19,5 +19,6 @@ setup(
     entry_points={
         "eva.cli": ["sim = eva_sim.cli:register"],
         "eva.arms": ["sim = eva_sim.arm_sim:register"],
+        "eva.cameras": ["sim = eva_sim.camera_sim:register"],
     },
 )

@@ -1,5 +1,6 @@
-"""`eva devices types` and `eva devices arm NAME --type piper --channel can_left`: list the device
-implementations that can be built, and probe one arm read-only (connect, read its state, disconnect;
+"""`eva devices list`, `eva devices types` and `eva devices arm NAME --type piper --channel can_left`:
+what is attached (CAN interfaces, RealSense serials), the device implementations that can be built,
+and a read-only probe of one arm (connect, read its state, disconnect;
 the motors are never enabled and nothing is commanded)."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import argparse
 import json
 import math
 import sys
+from pathlib import Path
 
 from eva_core.cli.config_cmd import add_embodiment_argument
 from eva_core.devices.arms import ArmError, arm_config_from_dict, arm_types, make_arm
@@ -16,9 +18,12 @@ from eva_core.embodiment import load_embodiment
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("devices", help="list device types; probe an arm (read-only)",
+    parser = subparsers.add_parser("devices", help="list attached devices and device types; probe an arm (read-only)",
                                    description=__doc__.split("\n\n")[0])
     actions = parser.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="attached CAN interfaces and RealSense cameras (serials)")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=run_list)
     types = actions.add_parser("types", help="arm and camera types that can be built (plug-ins included)")
     types.add_argument("--json", action="store_true")
     types.set_defaults(func=run_types)
@@ -32,6 +37,50 @@ def register(subparsers) -> argparse.ArgumentParser:
     add_embodiment_argument(arm)
     arm.set_defaults(func=run_arm)
     return parser
+
+
+# ARPHRD_CAN in <linux/if_arp.h>: the link type of SocketCAN interfaces (can0, can_left, vcan0, ...).
+_ARPHRD_CAN = 280
+
+
+def can_interfaces(sys_net: Path = Path("/sys/class/net")) -> list[dict]:
+    """SocketCAN interfaces with their operational state (PiPER adapters are usually renamed
+    can_left / can_right by the AgileX set-up script)."""
+    found = []
+    for link in sorted(sys_net.iterdir()) if sys_net.is_dir() else []:
+        try:
+            if int((link / "type").read_text()) != _ARPHRD_CAN:
+                continue
+            state = (link / "operstate").read_text().strip()
+        except (OSError, ValueError):
+            continue
+        found.append({"name": link.name, "state": state})
+    return found
+
+
+def realsense_serials() -> list[str] | str:
+    """Serials of attached RealSense cameras, or why they cannot be listed."""
+    try:
+        from eva_core.devices.cameras.realsense.camera_realsense import connected_serials
+    except ImportError as err:  # pyrealsense2 missing, or libusb missing on the machine
+        return f"pyrealsense2 unavailable: {err}"
+    return connected_serials()
+
+
+def run_list(args: argparse.Namespace) -> int:
+    result = {"can": can_interfaces(), "realsense": realsense_serials()}
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    can = result["can"]
+    print("CAN interfaces: " + (", ".join(f"{c['name']} ({c['state']})" for c in can) if can else
+                                "none (no SocketCAN interface; plug in the adapters and run the AgileX can setup)"))
+    cams = result["realsense"]
+    if isinstance(cams, str):
+        print(f"RealSense cameras: {cams}")
+    else:
+        print("RealSense cameras: " + (", ".join(cams) if cams else "none attached"))
+    return 0
 
 
 def run_types(args: argparse.Namespace) -> int:
