@@ -43,13 +43,26 @@ def _channels(*arms):
     return {a: f"can_{a}_{tag}" for a in arms}
 
 
+# Tests of fault detection keep the driver's real 30 ms feedback timeout (marked `detection`); the
+# others give the emulator's Python threads more slack, so a scheduling hiccup on a loaded 2-core CI
+# machine is not mistaken for lost feedback. Real hardware uses the default.
+RELAXED_FEEDBACK_TIMEOUT_S = 0.25
+
+
+def piper_config(channel: str, request=None, **fields) -> PiperArmConfig:
+    detection = request is not None and request.node.get_closest_marker("detection") is not None
+    if not detection:
+        fields.setdefault("feedback_timeout_s", RELAXED_FEEDBACK_TIMEOUT_S)
+    return PiperArmConfig(channel=channel, can_interface="virtual", **fields)
+
+
 @pytest.fixture
-def rig(robot):
+def rig(robot, request):
     """One emulated left arm on the twin and a connected (not enabled) PiperArm for it."""
     robot.reset(EMB.ready_pose())
     channels = _channels("left")
     emu = PiperCanEmulator(channels, TwinMotion(robot)).start()
-    arm = make_arm(PiperArmConfig(channel=channels["left"], can_interface="virtual"), "left", EMB)
+    arm = make_arm(piper_config(channels["left"], request), "left", EMB)
     arm.connect()
     yield emu, emu.arms["left"], arm
     arm.disconnect()
@@ -213,6 +226,7 @@ def _run_until_fault(arm, inject):
     return arm.fault, t_inject, result["out"][2]
 
 
+@pytest.mark.detection
 def test_lost_feedback_is_detected_within_50ms_and_nothing_is_sent_after(rig):
     emu, fw, arm = rig
     fault, t_inject, err = _run_until_fault(arm, fw.stop_feedback)
@@ -230,6 +244,7 @@ def test_lost_feedback_is_detected_within_50ms_and_nothing_is_sent_after(rig):
 @pytest.mark.parametrize("code,words", [
     (OVER_LIMIT, "TARGET_POS_EXCEEDS_LIMIT"), (JOINT_COMMS, "JOINT_COMMUNICATION_ERR"), (COLLISION, "COLLISION_OCCURRED"),
 ])
+@pytest.mark.detection
 def test_error_status_is_detected_within_50ms_and_nothing_is_sent_after(rig, code, words):
     emu, fw, arm = rig
     fault, t_inject, err = _run_until_fault(arm, lambda: fw.set_error(code))
@@ -259,7 +274,7 @@ def test_leader_arm_is_read_only_and_its_commands_are_recorded(robot):
     robot.reset(EMB.ready_pose())
     channels = _channels("left")
     with PiperCanEmulator(channels, TwinMotion(robot)) as emu:
-        arm = make_arm(PiperArmConfig(channel=channels["left"], can_interface="virtual", teleop_role="leader"), "left", EMB)
+        arm = make_arm(piper_config(channels["left"], teleop_role="leader"), "left", EMB)
         with arm:
             assert wait_for(lambda: emu.arms["left"].linkage == 0xFA)
             assert wait_for(lambda: np.isfinite(arm.read_leader_command()[1]))
@@ -273,7 +288,7 @@ def test_bimanual_piper_pair_streams_14d(robot):
     robot.reset(EMB.ready_pose())
     channels = _channels("left", "right")
     with PiperCanEmulator(channels, TwinMotion(robot)):
-        bi = make_bimanual({a: PiperArmConfig(channel=c, can_interface="virtual") for a, c in channels.items()}, EMB)
+        bi = make_bimanual({a: piper_config(c) for a, c in channels.items()}, EMB)
         with bi:
             bi.enable()
             q0 = bi.read_state().position

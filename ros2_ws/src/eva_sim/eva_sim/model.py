@@ -10,8 +10,9 @@
 * a two-finger gripper per arm: two slide joints of 0..opening_max_m/2 each, coupled by an equality
   constraint, driven by one position servo (finger separation = opening = normalised × opening_max_m).
 * a table whose top surface is the world z = 0 plane (the mounts' frame), a floor, lights.
-* the platform's cameras: `cam_high` fixed above the table behind the arms, looking down over both
-  workspaces; `cam_left_wrist` / `cam_right_wrist` on the grippers, looking along the fingers.
+* the platform's cameras: `cam_high` fixed above the front of the table, looking back and down at
+  both arms (so grippers face it); `cam_left_wrist` / `cam_right_wrist` on the grippers, looking along
+  the fingers.
 * a site at every kinematic frame (`frame_site_names`) and at the fingertips, for tests and tasks.
 
 Every link has its own colour and at least one off-axis marker of a contrasting colour, so that every
@@ -55,13 +56,18 @@ TABLE_HALF_Y = 0.80  # m
 TABLE_THICKNESS = 0.04  # m
 FLOOR_Z = -0.75  # m
 
-# cam_high: above the table, behind the arm bases, looking forward and down so that both arms'
-# workspaces fill the 4:3 image (image right = world -y, i.e. the right arm on the right).
-CAM_HIGH_POS = (-0.25, 0.0, 1.20)  # m, world
-CAM_HIGH_TARGET = (0.18, 0.0, 0.05)  # m, world point at the image centre
-CAM_HIGH_FOVY_DEG = 52.0  # vertical field of view (the RealSense colour stream: ~42-58°)
+# cam_high: above the table in front of the arms, looking back and down at them (the platform's
+# "above/front" camera). Chosen over a view from behind the bases: from behind, a gripper that points
+# forward or down hides behind its own wrist, and the IDM could not read its roll or opening. The arms
+# face the camera, so the left arm (+y) is on the image's right. The frame spans the tabletop from
+# just behind the bases to the front edge and the arms up to the elbow in the ready pose.
+CAM_HIGH_POS = (0.70, 0.0, 1.00)  # m, world
+CAM_HIGH_TARGET = (0.10, 0.0, 0.15)  # m, world point at the image centre
+CAM_HIGH_FOVY_DEG = 54.0  # vertical field of view (the RealSense colour stream: ~42-58°)
 WRIST_CAM_FOVY_DEG = 70.0  # wide, as the wrist cameras sit close to the fingers
-WRIST_CAM_POS = (0.06, 0.0, 0.045)  # m in the link-6 frame: on top of the gripper, off the tool axis
+# m in the link-6 frame: on the gripper's -x6 side, which faces up when J6 = 0 and the gripper points
+# forward/down (as the real wrist cameras sit on top of the gripper), off the tool axis.
+WRIST_CAM_POS = (-0.06, 0.0, 0.045)
 WRIST_CAM_TILT_DEG = 20.0  # tilted toward the tool axis so the fingertips are in view
 
 # Colours: one per link, markers in a contrasting colour (RGBA).
@@ -189,9 +195,22 @@ def add_mjcf(spec: mujoco.MjSpec, worldbody_xml: str) -> list[mujoco.MjsBody]:
     added = []
     body = child.worldbody.first_body()
     while body is not None:
-        added.append(frame.attach_body(body, "", ""))
+        # MuJoCo warns on every compile when a spec is attached with an empty prefix; attach with a
+        # temporary one and strip it again, so the names stay as written.
+        attached = frame.attach_body(body, _FRAGMENT_PREFIX, "")
+        for element in [attached] + [e for kind in _NAMED_KINDS for e in attached.find_all(kind)]:
+            if element.name.startswith(_FRAGMENT_PREFIX):
+                element.name = element.name[len(_FRAGMENT_PREFIX):]
+        added.append(attached)
         body = child.worldbody.next_body(body)
     return added
+
+
+_FRAGMENT_PREFIX = "_fragment_"
+_NAMED_KINDS = (
+    mujoco.mjtObj.mjOBJ_BODY, mujoco.mjtObj.mjOBJ_JOINT, mujoco.mjtObj.mjOBJ_GEOM, mujoco.mjtObj.mjOBJ_SITE,
+    mujoco.mjtObj.mjOBJ_CAMERA, mujoco.mjtObj.mjOBJ_LIGHT, mujoco.mjtObj.mjOBJ_FRAME,
+)
 
 
 # ------------------------------------------------------------------------------------------- scene
@@ -387,8 +406,8 @@ def _link_geometry(links: list, arm: str, kin: KinematicsSpec) -> None:
     _geom(l6, f"{arm}_link6_flange", COLOURS["link6"], shape=CYLINDER, size=(0.03, 0.015), pos=(0, 0, -0.005))
     palm_z = kin.tool_length_m - 2 * FINGER_HALF[2]  # where the fingers start
     _geom(l6, f"{arm}_palm", COLOURS["link6"], shape=BOX, size=(0.022, 0.05, palm_z / 2), pos=(0, 0, palm_z / 2))
-    _marker(l6, f"{arm}_camera_housing", BLACK, pos=(WRIST_CAM_POS[0] - 0.01, 0, WRIST_CAM_POS[2] - 0.015), half=(0.012, 0.03, 0.013))
-    _marker(l6, f"{arm}_palm_mark", WHITE, pos=(-0.022, 0.025, palm_z / 2), half=(0.003, 0.02, palm_z / 2 - 0.005))
+    _marker(l6, f"{arm}_camera_housing", BLACK, pos=(WRIST_CAM_POS[0] + 0.01, 0, WRIST_CAM_POS[2] - 0.015), half=(0.012, 0.03, 0.013))
+    _marker(l6, f"{arm}_palm_mark", WHITE, pos=(0.022, 0.025, palm_z / 2), half=(0.003, 0.02, palm_z / 2 - 0.005))
 
 
 def _gripper(spec: mujoco.MjSpec, embodiment: EmbodimentConfig, config: SimConfig, link6: mujoco.MjsBody, arm: str) -> None:
@@ -432,9 +451,10 @@ def _gripper(spec: mujoco.MjSpec, embodiment: EmbodimentConfig, config: SimConfi
     actuator.ctrllimited = mujoco.mjtLimited.mjLIMITED_TRUE
     actuator.forcerange = [-config.gripper_force_max, config.gripper_force_max]
     actuator.forcelimited = mujoco.mjtLimited.mjLIMITED_TRUE
-    # Looking along +z6 (toward the fingertips), image up = +x6 (away from the fingers), tilted down.
+    # Looking along +z6 (toward the fingertips), tilted toward the tool axis; image up = -x6 (away
+    # from the fingers), image right = -y6.
     tilt = np.deg2rad(WRIST_CAM_TILT_DEG)
-    quat = _camera_quat((0.0, 1.0, 0.0), (np.cos(tilt), 0.0, np.sin(tilt)))
+    quat = _camera_quat((0.0, -1.0, 0.0), (-np.cos(tilt), 0.0, np.sin(tilt)))
     link6.add_camera(name=f"cam_{arm}_wrist", pos=list(WRIST_CAM_POS), quat=list(quat), fovy=WRIST_CAM_FOVY_DEG)
     if f"cam_{arm}_wrist" not in CAMERA_NAMES:
         raise ValueError(f"arm {arm!r} has no wrist camera name on the platform")

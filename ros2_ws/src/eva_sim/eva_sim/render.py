@@ -29,7 +29,9 @@ class TwinRenderer:
         return self._resolution.get(camera, (320, 240))
 
     def set_resolution(self, camera: str, width: int, height: int) -> None:
-        self._resolution[camera] = (int(CameraConfig(camera, width, height).width), int(height))
+        """Render `camera` at `width` x `height` px from now on."""
+        checked = CameraConfig(camera, width, height)
+        self._resolution[camera] = (checked.width, checked.height)
 
     def render(self, data: mujoco.MjData, camera: str, *, out: np.ndarray | None = None) -> np.ndarray:
         """Image of `camera` for the state in `data` (which must be forwarded: `mj_forward` after qpos edits)."""
