@@ -23,6 +23,7 @@ setup(
             "reward = eva_core.cli.reward_cmd:register",
             "safety = eva_core.cli.safety_cmd:register",
             "devices = eva_core.cli.devices_cmd:register",
+            "idm = eva_core.cli.idm_cmd:register",
         ],
     },
 )

@@ -19,6 +19,6 @@ setup(
     entry_points={
         "console_scripts": ["eva-train = eva_train.cli:main"],
         # Training jobs register here as `NAME = module:register` (IDM training arrives with issue 5).
-        "eva_train.jobs": [],
+        "eva_train.jobs": ["idm = eva_train.idm.job:register"],
     },
 )

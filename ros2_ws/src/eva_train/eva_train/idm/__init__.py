@@ -1,0 +1,1 @@
+"""IDM training (`eva-train idm --config config/train/idm_sim.yaml`)."""
