@@ -20,5 +20,6 @@ setup(
         "eva.cli": ["sim = eva_sim.cli:register"],
         "eva.arms": ["sim = eva_sim.arm_sim:register"],
         "eva.cameras": ["sim = eva_sim.camera_sim:register"],
+        "eva.planners": ["sim_oracle = eva_sim.oracle:register"],
     },
 )

@@ -133,6 +133,21 @@ class CommandGuard:
             raise RuntimeError("CommandGuard.hold before reset(): the guard needs the measured state first")
         return self._hold(codes.NO_COMMAND)
 
+    def coast(self) -> tuple[np.ndarray, CommandReport]:
+        """A control tick between two commands of a live stream (a message came late): keep moving
+        toward the last accepted command, taken as standing still, within the limits. Simply
+        repeating the last command would stop the arm within one tick (an acceleration of v / dt).
+        Without an accepted command to track (after a reset or a hold) this is a hold."""
+        if self._q is None:
+            raise RuntimeError("CommandGuard.coast before reset(): the guard needs the measured state first")
+        if self._last_desired is None:
+            return self._hold(codes.NO_COMMAND)
+        target = self._last_desired
+        q, v, unchanged = self._limiter.step_lists(self._q, self._v, target, target)
+        self._q, self._v = q, v
+        correction = 0.0 if unchanged else max(abs(a - b) for a, b in zip(q, target))
+        return np.array(q), CommandReport("sent" if unchanged else "clamped", None, correction, not any(v))
+
     def _hold(self, reason: str) -> tuple[np.ndarray, CommandReport]:
         q, v = self._limiter.brake_lists(self._q, self._v)
         self._q, self._v = q, v
