@@ -13,7 +13,7 @@ export ROS_DOMAIN_ID
 # MuJoCo renders off-screen on the CPU through EGL (Mesa llvmpipe); with no display it needs this.
 export MUJOCO_GL ?= egl
 
-SETUP_INPUTS := requirements.txt requirements-ros.txt scripts/setup.sh $(wildcard ros2_ws/src/*/setup.py)
+SETUP_INPUTS := requirements.txt requirements-ros.txt requirements-ros-build.txt scripts/setup.sh scripts/build_interfaces.sh $(wildcard ros2_ws/src/*/setup.py ros2_ws/src/eva_interfaces/CMakeLists.txt ros2_ws/src/eva_interfaces/package.xml ros2_ws/src/eva_interfaces/*/*.msg ros2_ws/src/eva_interfaces/*/*.srv ros2_ws/src/eva_interfaces/*/*.action)
 
 .PHONY: setup run test bench clean help
 
@@ -28,10 +28,12 @@ setup: $(VENV)/.setup-done
 $(VENV)/.setup-done: $(SETUP_INPUTS)
 	bash scripts/setup.sh
 
+# The main job: the whole node graph on the simulated robot (sim_oracle planner, shipped IDM), one
+# process per node over DDS on localhost; prints each episode's outcome and leaves a run folder in runs/.
+RUN_TASK ?= press_button
+RUN_EPISODES ?= 2
 run: setup
-	@echo "make run: the closed-loop main job (eva bringup --sim) arrives with the ROS 2 node graph (issue 6)."
-	@echo "Available now: $(VENV)/bin/eva config show | eva reward ACTIONS.npy | eva safety PLAN.npy --state STATE.npy"
-	@exit 2
+	$(VENV)/bin/eva bringup --sim --task $(RUN_TASK) --episodes $(RUN_EPISODES)
 
 test: setup
 	$(PY) -m pytest

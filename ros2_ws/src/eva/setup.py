@@ -22,7 +22,11 @@ setup(
     description="ROS 2 nodes and launch files of the EVA stack (thin adapters over eva_core).",
     license="Apache-2.0",
     entry_points={
-        # Node executables (`ros2 run eva NODE`) are added here as the node graph lands (issue 6).
-        "console_scripts": [],
+        # Node executables (`ros2 run eva NODE`); config/bringup/graph.yaml names them.
+        "console_scripts": [
+            f"{node} = eva.nodes.{node}:main"
+            for node in ("sim_robot_node", "arm_driver_node", "camera_node", "planner_node", "idm_node", "safety_node", "executor_node")
+        ],
+        "eva.cli": ["bringup = eva.bringup.cli:register"],
     },
 )

@@ -39,6 +39,12 @@ from eva_core.safety.limiter import brake_to_rest, limit_trajectory, limiter_for
 from eva_core.safety.report import PlanReport, UnsafeStateError
 
 
+# A step counts as changed when the filter moved some dimension by more than this (rad, or normalised
+# gripper opening). Corrections of a few µrad (a measured gripper resting at 2e-6 instead of 0, float
+# rounding at a limit) are not "heavy corrections" and must not reject an otherwise perfect plan.
+CHANGE_TOLERANCE = 1e-3
+
+
 def filter_plan(
     current: np.ndarray,
     desired: np.ndarray,
@@ -90,7 +96,7 @@ def filter_plan(
         with np.errstate(over="ignore"):  # finite but absurd values (1e308) overflow to inf: clamped anyway
             filtered = limit_trajectory(q0, v0, plan, dt, limits)
             max_deviation = float(np.abs(filtered[:, joints] - plan[:, joints]).max())
-        steps_changed = int((filtered != plan).any(axis=1).sum())
+        steps_changed = int((np.abs(filtered - plan) > CHANGE_TOLERANCE).any(axis=1).sum())
         if max_deviation > safety.max_deviation_rad:
             reasons.append(codes.MAX_DEVIATION)
         if steps_changed > safety.max_changed_fraction * steps:

@@ -1,0 +1,166 @@
+"""The main job's client node: resets simulated episodes, runs each through `execute_task`, records.
+
+    client = EpisodeClient(embodiment, recorder)        # an rclpy node in the bringup process
+    client.wait_for_graph(timeout_s)                     # every server the job needs is up
+    outcome = client.run_episode(task, seed, spin)       # reset, execute, wait for the result
+
+Recording (when a `RunRecorder` is given) listens to the topics the graph already publishes: every
+camera, the video plans, the decoded and filtered action plans, the commands sent and the measured
+joint states; nothing in the graph knows it is being recorded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rclpy.action import ActionClient
+from rclpy.node import Node
+from rclpy.qos import QoSProfile
+from sensor_msgs.msg import Image, JointState
+
+from eva.conversions import MessageError, image_array, joint_state_position, safety_report_dict, to_seconds, trajectory_positions
+from eva_interfaces.action import ExecuteTask
+from eva_interfaces.msg import ActionPlan, VideoPlan
+from eva_interfaces.srv import ResetEpisode
+
+CAMERAS = ("cam_high", "cam_left_wrist", "cam_right_wrist")
+
+
+@dataclass(frozen=True)
+class EpisodeOutcome:
+    seed: int
+    success: bool
+    outcome: str
+    reason: str
+    segments: int
+    plans_rejected: int
+    duration_s: float
+
+    def to_json(self) -> dict:
+        return {
+            "seed": self.seed, "success": self.success, "outcome": self.outcome, "reason": self.reason,
+            "segments": self.segments, "plans_rejected": self.plans_rejected, "duration_s": round(self.duration_s, 3),
+        }
+
+
+class GraphError(RuntimeError):
+    """The node graph is not (or no longer) there: a server never came up or a call went unanswered."""
+
+
+class EpisodeClient(Node):
+    def __init__(self, embodiment, recorder=None, *, cameras=CAMERAS):
+        super().__init__("bringup_client")
+        self.names = list(embodiment.joint_names)
+        self.recorder = recorder
+        self.execute_client = ActionClient(self, ExecuteTask, "/executor/execute_task")
+        self.reset_client = self.create_client(ResetEpisode, "/sim_robot/reset_episode")
+        self.feedback: ExecuteTask.Feedback | None = None
+        if recorder is not None:
+            qos = QoSProfile(depth=10)
+            for camera in cameras:
+                self.create_subscription(Image, f"/cameras/{camera}/image_raw", lambda m, c=camera: self.on_camera(c, m), qos)
+            self.create_subscription(VideoPlan, "/video_plan", self.on_video_plan, 5)
+            self.create_subscription(ActionPlan, "/action_plan/decoded", self.on_action_plan, 10)
+            self.create_subscription(ActionPlan, "/action_plan/filtered", self.on_action_plan, 10)
+            self.create_subscription(JointState, "/joint_commands", self.on_command, 50)
+            self.create_subscription(JointState, "/joint_states", self.on_joint_state, 50)
+
+    def now_s(self) -> float:
+        return self.get_clock().now().nanoseconds * 1e-9
+
+    # ------------------------------------------------------------------------------------ the job
+
+    def wait_for_graph(self, spin: Callable[[float], None], timeout_s: float, nodes: Sequence[str], sim: bool = True) -> None:
+        """Until every node of the graph is discovered and the job's servers answer."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            missing = sorted(set(nodes) - set(self.get_node_names()))
+            if not self.execute_client.server_is_ready():
+                missing.append("/executor/execute_task")
+            if sim and not self.reset_client.service_is_ready():
+                missing.append("/sim_robot/reset_episode")
+            if not missing:
+                return
+            if time.monotonic() > deadline:
+                raise GraphError(f"not up after {timeout_s:.0f} s: {', '.join(missing)}")
+            spin(0.1)
+
+    def reset(self, task: str, seed: int, spin: Callable[[float], None], timeout_s: float = 30.0) -> ResetEpisode.Response:
+        future = self.reset_client.call_async(ResetEpisode.Request(task=task, seed=seed))
+        response = self._wait(future, spin, timeout_s, "reset_episode")
+        if not response.success:
+            raise GraphError(f"reset_episode refused: {response.message}")
+        return response
+
+    def execute(self, instruction: str, task: str, max_duration_s: float, spin: Callable[[float], None],
+                timeout_s: float, max_segments: int = 0, abort: Callable[[], str | None] | None = None) -> ExecuteTask.Result:
+        """Send the goal and wait for its result; `abort()` returning a reason cancels the goal."""
+        goal = ExecuteTask.Goal(instruction=instruction, task=task, max_segments=max_segments, max_duration_s=max_duration_s)
+        handle = self._wait(self.execute_client.send_goal_async(goal, feedback_callback=self.on_feedback), spin, 10.0, "execute_task goal")
+        if not handle.accepted:
+            raise GraphError("execute_task refused the goal (a task is already running?)")
+        result_future = handle.get_result_async()
+        deadline = time.monotonic() + timeout_s
+        canceled = False
+        while not result_future.done():
+            reason = abort() if abort is not None else None
+            if (reason or time.monotonic() > deadline) and not canceled:
+                handle.cancel_goal_async()
+                canceled = True
+                deadline = time.monotonic() + 10.0
+            elif canceled and time.monotonic() > deadline:
+                raise GraphError("execute_task did not answer a cancel within 10 s")
+            spin(0.05)
+        return result_future.result().result
+
+    def _wait(self, future, spin, timeout_s: float, what: str):
+        deadline = time.monotonic() + timeout_s
+        while not future.done():
+            if time.monotonic() > deadline:
+                raise GraphError(f"{what}: no answer within {timeout_s:.0f} s")
+            spin(0.05)
+        return future.result()
+
+    def on_feedback(self, message) -> None:
+        self.feedback = message.feedback
+
+    # ----------------------------------------------------------------------------------- recording
+
+    def on_camera(self, camera: str, msg: Image) -> None:
+        try:
+            self.recorder.add_camera_frame(camera, to_seconds(msg.header.stamp), image_array(msg))
+        except MessageError as err:
+            self.get_logger().warn(f"{camera}: frame not recorded: {err}", throttle_duration_sec=5.0)
+
+    def on_video_plan(self, msg: VideoPlan) -> None:
+        try:
+            frames = np.stack([image_array(m) for m in msg.frames])
+        except (MessageError, ValueError):
+            return
+        self.recorder.add_video_plan(msg.plan_id, to_seconds(msg.header.stamp), frames, msg.fps, msg.instruction, msg.backend, msg.planning_time_s)
+
+    def on_action_plan(self, msg: ActionPlan) -> None:
+        try:
+            positions = trajectory_positions(msg.trajectory, self.names)
+        except MessageError:
+            positions = np.zeros((0, len(self.names)))
+        self.recorder.add_action_plan(
+            msg.plan_id, to_seconds(msg.header.stamp), positions, filtered=msg.filtered, score=msg.score, reward=msg.reward,
+            reward_terms=dict(zip(msg.reward_term_names, msg.reward_terms)), safety=safety_report_dict(msg.safety) if msg.filtered else None,
+            decode_time_s=msg.decode_time_s, filter_time_s=msg.filter_time_s if msg.filtered else None,
+        )
+
+    def on_command(self, msg: JointState) -> None:
+        try:
+            self.recorder.add_command(to_seconds(msg.header.stamp), joint_state_position(msg, self.names))
+        except MessageError:
+            pass
+
+    def on_joint_state(self, msg: JointState) -> None:
+        try:
+            self.recorder.add_joint_state(to_seconds(msg.header.stamp), joint_state_position(msg, self.names))
+        except MessageError:
+            pass
