@@ -52,6 +52,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--graph", default=None, help="node graph description (default: config/bringup/graph.yaml)")
     parser.add_argument("--runs-dir", default=None, help="where run folders go (default: runs/ in the checkout)")
     parser.add_argument("--no-record", action="store_true", help="do not write videos/plots (summary and logs only)")
+    parser.add_argument("--rerun", choices=("off", "spawn", "save"), default="off",
+                        help="live view with Rerun: spawn a viewer, or save RUN_DIR/live.rrd (default: off)")
     parser.add_argument("--json", action="store_true", help="print the run summary as JSON on stdout (progress goes to stderr)")
     parser.add_argument("--domain-id", type=int, default=None, help="ROS_DOMAIN_ID (default: the environment's, else a random one)")
     parser.add_argument("--lab-network", action="store_true", help="let DDS discover over the lab network (default: localhost only)")
@@ -93,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from eva.bringup.job import MainJob  # rclpy is imported only now, with the environment set
 
     job = MainJob(specs, env, resolved, runs_dir=Path(args.runs_dir) if args.runs_dir else eva_home() / "runs",
-                  record=not args.no_record, log=_progress_printer(args.json))
+                  record=not args.no_record, log=_progress_printer(args.json), live=args.rerun)
     try:
         if args.sim:
             summary = job.run_sim(resolved["task"], args.episodes, int(resolved["seed"]), max_segments=args.max_segments)

@@ -51,14 +51,15 @@ class GraphError(RuntimeError):
 
 
 class EpisodeClient(Node):
-    def __init__(self, embodiment, recorder=None, *, cameras=CAMERAS):
+    def __init__(self, embodiment, recorder=None, *, cameras=CAMERAS, live=None):
         super().__init__("bringup_client")
         self.names = list(embodiment.joint_names)
         self.recorder = recorder
+        self.live = live  # an optional LiveView (Rerun)
         self.execute_client = ActionClient(self, ExecuteTask, "/executor/execute_task")
         self.reset_client = self.create_client(ResetEpisode, "/sim_robot/reset_episode")
         self.feedback: ExecuteTask.Feedback | None = None
-        if recorder is not None:
+        if recorder is not None or live is not None:
             qos = QoSProfile(depth=10)
             for camera in cameras:
                 self.create_subscription(Image, f"/cameras/{camera}/image_raw", lambda m, c=camera: self.on_camera(c, m), qos)
@@ -131,7 +132,11 @@ class EpisodeClient(Node):
 
     def on_camera(self, camera: str, msg: Image) -> None:
         try:
-            self.recorder.add_camera_frame(camera, to_seconds(msg.header.stamp), image_array(msg))
+            frame, stamp = image_array(msg), to_seconds(msg.header.stamp)
+            if self.recorder is not None:
+                self.recorder.add_camera_frame(camera, stamp, frame)
+            if self.live is not None:
+                self.live.camera(camera, stamp, frame)
         except MessageError as err:
             self.get_logger().warn(f"{camera}: frame not recorded: {err}", throttle_duration_sec=5.0)
 
@@ -140,9 +145,14 @@ class EpisodeClient(Node):
             frames = np.stack([image_array(m) for m in msg.frames])
         except (MessageError, ValueError):
             return
-        self.recorder.add_video_plan(msg.plan_id, to_seconds(msg.header.stamp), frames, msg.fps, msg.instruction, msg.backend, msg.planning_time_s)
+        if self.recorder is not None:
+            self.recorder.add_video_plan(msg.plan_id, to_seconds(msg.header.stamp), frames, msg.fps, msg.instruction, msg.backend, msg.planning_time_s)
+        if self.live is not None:
+            self.live.plan(msg.plan_id, to_seconds(msg.header.stamp), frames, msg.fps or 16.0)
 
     def on_action_plan(self, msg: ActionPlan) -> None:
+        if self.recorder is None:
+            return
         try:
             positions = trajectory_positions(msg.trajectory, self.names)
         except MessageError:
@@ -154,13 +164,17 @@ class EpisodeClient(Node):
         )
 
     def on_command(self, msg: JointState) -> None:
-        try:
-            self.recorder.add_command(to_seconds(msg.header.stamp), joint_state_position(msg, self.names))
-        except MessageError:
-            pass
+        self._joints("command", msg)
 
     def on_joint_state(self, msg: JointState) -> None:
+        self._joints("measured", msg)
+
+    def _joints(self, kind: str, msg: JointState) -> None:
         try:
-            self.recorder.add_joint_state(to_seconds(msg.header.stamp), joint_state_position(msg, self.names))
+            q, stamp = joint_state_position(msg, self.names), to_seconds(msg.header.stamp)
         except MessageError:
-            pass
+            return
+        if self.recorder is not None:
+            (self.recorder.add_command if kind == "command" else self.recorder.add_joint_state)(stamp, q)
+        if self.live is not None:
+            self.live.joints(kind, stamp, q)

@@ -28,7 +28,7 @@ RESULT_TIMEOUT_S = 900.0  # the job gives up on an execute_task result after thi
 
 class MainJob:
     def __init__(self, specs: Sequence[NodeSpec], env: Mapping[str, str], arguments: Mapping, *, runs_dir: Path,
-                 record: bool = True, log: Callable[[str], None] = print):
+                 record: bool = True, log: Callable[[str], None] = print, live: str = "off"):
         self.log = log
         self.arguments = dict(arguments)
         self.embodiment = load_embodiment(arguments.get("embodiment"))
@@ -43,7 +43,10 @@ class MainJob:
         self.log(f"starting {len(specs)} nodes ({', '.join(s.name for s in specs)}); logs in {self.run_dir / 'logs'}")
         self.supervisor.start()
         rclpy.init()
-        self.client = EpisodeClient(self.embodiment, self.recorder)
+        from eva.bringup.live_view import LiveView
+
+        view = LiveView.open(live, self.run_dir, list(self.embodiment.joint_names))
+        self.client = EpisodeClient(self.embodiment, self.recorder, live=view)
         self.executor = SingleThreadedExecutor()
         self.executor.add_node(self.client)
 
