@@ -24,6 +24,8 @@ setup(
             "safety = eva_core.cli.safety_cmd:register",
             "devices = eva_core.cli.devices_cmd:register",
             "idm = eva_core.cli.idm_cmd:register",
+            "plan = eva_core.cli.plan_cmd:register",
         ],
+        "eva.planners": ["wan = eva_core.planning.wan:register"],
     },
 )

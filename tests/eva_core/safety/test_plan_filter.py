@@ -44,20 +44,21 @@ def test_an_already_safe_plan_comes_back_unchanged():
 def test_small_corrections_are_accepted_and_reported():
     q0 = ready_pose()
     plan = smooth_move(q0, q0 + 0.2)
-    plan[20:23, 0] += 0.06  # a small bump: too sharp for a_max, close enough to keep
+    plan[20:23, 0] += 0.15  # a small bump: too sharp for a_max, close enough to keep
     safe, report = filter_plan(q0, plan, CONFIG)
     assert report.verdict == "accept"
     assert 0 < report.steps_changed <= 0.5 * 49
-    assert 0 < report.max_deviation <= 0.06
+    assert 0 < report.max_deviation <= 0.15
 
 
-def test_corrections_below_a_milliradian_do_not_count_as_changes():
+def test_corrections_within_the_change_tolerance_do_not_count_as_changes():
     q0 = ready_pose()
     plan = smooth_move(q0, q0 + 0.2)
-    plan[20:23, 0] += 0.02  # corrected by < 1e-3 rad: not a "heavy correction"
+    plan[:, :6] += 0.015 * np.random.default_rng(0).standard_normal((49, 6))  # decoding noise, ~IDM accuracy
     safe, report = filter_plan(q0, plan, CONFIG)
-    assert report.verdict == "accept" and report.steps_changed == 0
-    assert 0 < report.max_deviation < 1e-3 and not np.array_equal(safe, plan)
+    tolerance = CONFIG.safety.change_tolerance
+    assert report.steps_changed == int((np.abs(safe - plan) > tolerance).any(axis=1).sum())
+    assert report.steps_changed < int((np.abs(safe - plan) > 1e-9).any(axis=1).sum())  # small corrections not counted
     assert report.max_deviation == pytest.approx(np.abs(safe - plan).max())
     assert limit_violations(q0, None, safe, DT, LIMITS) == CLEAN
 
@@ -117,7 +118,7 @@ def test_a_plan_the_filter_must_move_far_is_rejected():
 def test_a_plan_with_too_many_changed_steps_is_rejected():
     q0 = ready_pose()
     plan = smooth_move(q0, q0)
-    plan[:, 13] = 0.5 + 0.05 * (-1) ** np.arange(49)  # right gripper chattering: every step changed
+    plan[:, 13] = 0.5 + 0.2 * (-1) ** np.arange(49)  # right gripper chattering: every step changed
     safe, report = filter_plan(q0, plan, CONFIG)
     assert report.reasons == ("too_many_changes",)
     assert report.steps_changed > CONFIG.safety.max_changed_fraction * 49

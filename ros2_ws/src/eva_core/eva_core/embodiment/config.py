@@ -146,13 +146,17 @@ class SafetyConfig:
     max_start_deviation_rad: float = 0.5  # a plan starting farther than this from the state is rejected
     max_deviation_rad: float = 0.35  # a plan the filter had to move farther than this is rejected
     max_changed_fraction: float = 0.5  # ... or one where more than this fraction of steps changed
+    # ... where a step counts as changed when the filter moved it by more than this (rad, or normalised
+    # gripper opening). The IDM's own accuracy tolerance (paper: ±0.05 rad): smoothing decoding noise
+    # below it is not rewriting the plan, and every correction, small or not, still respects the limits.
+    change_tolerance: float = 0.05
     command_timeout_s: float = 0.1  # command guard: no fresh command for this long → hold
     # Measured positions this far outside a position limit count as on the limit: the PiPER rests
     # with J2 = J3 = 0, exactly on their limits, and encoder noise must not reject every plan there.
     state_tolerance_rad: float = 0.01
 
     def __post_init__(self) -> None:
-        for name in ("arm_clearance_m", "max_start_deviation_rad", "max_deviation_rad", "command_timeout_s"):
+        for name in ("arm_clearance_m", "max_start_deviation_rad", "max_deviation_rad", "command_timeout_s", "change_tolerance"):
             _positive(name, getattr(self, name))
         if not 0 <= self.state_tolerance_rad <= 0.1:
             raise ConfigError("state_tolerance_rad", f"must be in [0, 0.1] rad, got {self.state_tolerance_rad}")

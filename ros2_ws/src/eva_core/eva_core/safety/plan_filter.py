@@ -16,7 +16,7 @@ plan is a braking hold from the state (brake to rest as hard as the limits allow
 never a jump. A plan is
 rejected when it has NaN/inf, when its first step is farther than `safety.max_start_deviation_rad`
 from the state, when the filter had to move any joint by more than `safety.max_deviation_rad` or change
-more than `safety.max_changed_fraction` of the steps, or when the filtered plan brings the arms closer
+more than `safety.max_changed_fraction` of the steps (by more than `safety.change_tolerance` each), or when the filtered plan brings the arms closer
 than `safety.arm_clearance_m`. The deviation thresholds apply to the joints (rad), not the grippers.
 
 Measured state problems. Positions at most `safety.state_tolerance_rad` outside a limit are taken
@@ -37,12 +37,6 @@ from eva_core.safety import report as codes
 from eva_core.safety.clearance import check_plan_clearance
 from eva_core.safety.limiter import brake_to_rest, limit_trajectory, limiter_for, snap_to_limits
 from eva_core.safety.report import PlanReport, UnsafeStateError
-
-
-# A step counts as changed when the filter moved some dimension by more than this (rad, or normalised
-# gripper opening). Corrections of a few µrad (a measured gripper resting at 2e-6 instead of 0, float
-# rounding at a limit) are not "heavy corrections" and must not reject an otherwise perfect plan.
-CHANGE_TOLERANCE = 1e-3
 
 
 def filter_plan(
@@ -96,7 +90,9 @@ def filter_plan(
         with np.errstate(over="ignore"):  # finite but absurd values (1e308) overflow to inf: clamped anyway
             filtered = limit_trajectory(q0, v0, plan, dt, limits)
             max_deviation = float(np.abs(filtered[:, joints] - plan[:, joints]).max())
-        steps_changed = int((np.abs(filtered - plan) > CHANGE_TOLERANCE).any(axis=1).sum())
+        # Only corrections beyond `safety.change_tolerance` count: smoothing decoding noise (or µrad of
+        # rounding at a limit) is not rewriting the plan.
+        steps_changed = int((np.abs(filtered - plan) > safety.change_tolerance).any(axis=1).sum())
         if max_deviation > safety.max_deviation_rad:
             reasons.append(codes.MAX_DEVIATION)
         if steps_changed > safety.max_changed_fraction * steps:

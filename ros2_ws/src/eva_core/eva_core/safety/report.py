@@ -66,7 +66,7 @@ class PlanReport:
     reasons: tuple[str, ...]  # reason codes of a reject (empty for accept), in check order
     returned: Literal["filtered", "hold", "none"]  # what the returned plan is ("none": nothing sendable)
     steps: int  # T, the length of the plan (and of the returned plan)
-    steps_changed: int | None  # steps where the filter moved some dimension by more than CHANGE_TOLERANCE (1e-3)
+    steps_changed: int | None  # steps where the filter moved some dimension by more than safety.change_tolerance
     max_deviation: float | None  # rad, largest |filtered - given| over steps and joints
     first_step_deviation: float | None  # rad, largest |given[0] - measured state| over joints
     min_arm_distance_m: float | None  # closest approach of the arms' link surfaces along the filtered plan
