@@ -4,7 +4,7 @@
     result = planner.plan(PlanRequest(plan_id, instruction, history, num_frames=49, world=snapshot))
 
 Backends: `sim_oracle` (eva_sim: the task's scripted expert rolled out in a copy of the simulated
-world, rendered; needs `world`) and, later, `wan` (the video model: history + instruction only).
+world, rendered; needs `world`) and `wan` (eva_core.planning.wan) (the video model: history + instruction only).
 """
 
 from eva_core.planning.factory import ENTRY_POINT_GROUP, make_planner, planner_config, planner_types, register_planner, unregister_planner
