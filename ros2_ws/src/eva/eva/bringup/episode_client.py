@@ -22,7 +22,7 @@ from rclpy.qos import QoSProfile
 from sensor_msgs.msg import Image, JointState
 
 from eva.conversions import MessageError, image_array, joint_state_position, safety_report_dict, to_seconds, trajectory_positions
-from eva_interfaces.action import ExecuteTask
+from eva_interfaces.action import ExecuteTask, GeneratePlan
 from eva_interfaces.msg import ActionPlan, VideoPlan
 from eva_interfaces.srv import ResetEpisode
 
@@ -57,6 +57,7 @@ class EpisodeClient(Node):
         self.recorder = recorder
         self.live = live  # an optional LiveView (Rerun)
         self.execute_client = ActionClient(self, ExecuteTask, "/executor/execute_task")
+        self.plan_client = ActionClient(self, GeneratePlan, "/planner/generate_plan")  # only to see it is up
         self.reset_client = self.create_client(ResetEpisode, "/sim_robot/reset_episode")
         self.feedback: ExecuteTask.Feedback | None = None
         if recorder is not None or live is not None:
@@ -79,8 +80,14 @@ class EpisodeClient(Node):
         deadline = time.monotonic() + timeout_s
         while True:
             missing = sorted(set(nodes) - set(self.get_node_names()))
+            # A node's name shows before it has loaded its model: wait for what each one serves.
             if not self.execute_client.server_is_ready():
                 missing.append("/executor/execute_task")
+            if not self.plan_client.server_is_ready():
+                missing.append("/planner/generate_plan")
+            for topic, reader in (("/video_plan", "idm"), ("/action_plan/decoded", "safety_filter")):
+                if self.count_subscribers(topic) - (1 if self.recorder is not None or self.live is not None else 0) < 1:
+                    missing.append(f"{topic} ({reader})")
             if sim and not self.reset_client.service_is_ready():
                 missing.append("/sim_robot/reset_episode")
             if not missing:
