@@ -159,7 +159,11 @@ class ExecutorNode(EvaNode):
             r = tick.result
             level = "ok" if r.success else "warn" if r.outcome in ("segment_limit", "time_limit", "canceled") else "error"
             self.publish_status(self.diagnostics, level, f"{r.outcome}: {r.reason}", segments=r.segments, plans_rejected=r.plans_rejected)
-            (self.get_logger().info if r.success else self.get_logger().warning)(f"run ended: {r.outcome} ({r.reason}) after {r.segments} segments")
+            line = f"run ended: {r.outcome} ({r.reason}) after {r.segments} segments"
+            if r.success:  # rclpy refuses one call site logging at two severities
+                self.get_logger().info(line)
+            else:
+                self.get_logger().warning(line)
             if self.result_future is not None and not self.result_future.done():
                 self.result_future.set_result(r)
 
