@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from eva_core.embodiment import EmbodimentConfig, load_embodiment
 from eva_core.planning.planner import PlanRequest, Progress, VideoPlanner, VideoPlanResult
 from eva_core.planning.wan.config import WanPlannerConfig, resolve_path
+
+if TYPE_CHECKING:
+    from eva_core.planning.wan.loading import WanModel
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +36,15 @@ class WanPlanner(VideoPlanner):
     backend: ClassVar[str] = "wan"
     needs_world_snapshot: ClassVar[bool] = False
 
-    def __init__(self, config: WanPlannerConfig, embodiment: EmbodimentConfig | None = None) -> None:
+    def __init__(self, config: WanPlannerConfig, embodiment: EmbodimentConfig | None = None, model: WanModel | None = None) -> None:
+        """`model`: already-assembled components (`assemble_wan`) instead of reading `config.model_dir`."""
         from eva_core.planning.wan.loading import load_wan
         from eva_core.planning.wan.text import PromptEncoder
 
         self.config = config
         self.embodiment = embodiment or load_embodiment()
         self.fps = float(config.fps or self.embodiment.plan_rate_hz)
-        self.model = load_wan(config)
+        self.model = model if model is not None else load_wan(config)
         self.prompts = PromptEncoder(
             self.model.tokenizer, self.model.text_encoder, self.model.device, self.model.dtype, config.text_cache_size
         )

@@ -187,23 +187,46 @@ def load_wan(config: WanPlannerConfig) -> WanModel:
     """Load every component of `config.model_dir` onto `config.device`, apply `config.loras` with their
     weights, then the speed options (VAE tiling, CPU offload, compile)."""
     import torch
-    from diffusers import AutoencoderKLWan, WanImageToVideoPipeline, WanTransformer3DModel
+    from diffusers import AutoencoderKLWan, WanTransformer3DModel
     from transformers import AutoTokenizer, CLIPVisionModel, UMT5EncoderModel
 
     root = check_model_dir(resolve_path(config.model_dir))
-    device = torch.device(config.device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device", f"{config.device!r} asked for, but torch sees no CUDA device (use 'cpu' for the tiny model)")
+    device = check_device(config)
     dtype = torch_dtype(config.dtype)
     text_dtype = torch.bfloat16 if dtype == torch.float16 else dtype  # UMT5 overflows in fp16
     local = dict(local_files_only=True)
-    transformer = WanTransformer3DModel.from_pretrained(root / "transformer", torch_dtype=dtype, **local)
-    vae = AutoencoderKLWan.from_pretrained(root / "vae", torch_dtype=torch.float32, **local)
-    text_encoder = UMT5EncoderModel.from_pretrained(root / "text_encoder", dtype=text_dtype, **local)
-    tokenizer = AutoTokenizer.from_pretrained(root / "tokenizer", **local)
-    image_encoder = CLIPVisionModel.from_pretrained(root / "image_encoder", dtype=torch.float32, **local)
-    image_processor = clip_image_processor_class().from_pretrained(root / "image_processor", **local)
-    scheduler = make_scheduler(config.scheduler, root / "scheduler", config.flow_shift)
+    components = dict(
+        transformer=WanTransformer3DModel.from_pretrained(root / "transformer", torch_dtype=dtype, **local),
+        vae=AutoencoderKLWan.from_pretrained(root / "vae", torch_dtype=torch.float32, **local),
+        text_encoder=UMT5EncoderModel.from_pretrained(root / "text_encoder", dtype=text_dtype, **local),
+        tokenizer=AutoTokenizer.from_pretrained(root / "tokenizer", **local),
+        image_encoder=CLIPVisionModel.from_pretrained(root / "image_encoder", dtype=torch.float32, **local),
+        image_processor=clip_image_processor_class().from_pretrained(root / "image_processor", **local),
+        scheduler=make_scheduler(config.scheduler, root / "scheduler", config.flow_shift),
+    )
+    return assemble_wan(components, config, device)
+
+
+def check_device(config: WanPlannerConfig):
+    """`config.device` as a torch.device; a readable error when CUDA is asked for and absent."""
+    import torch
+
+    device = torch.device(config.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device", f"{config.device!r} asked for, but torch sees no CUDA device (use 'cpu' for the tiny model)")
+    return device
+
+
+def assemble_wan(components: dict[str, Any], config: WanPlannerConfig, device) -> WanModel:
+    """The pipeline over already-built `components` (the keys of `WanImageToVideoPipeline`): LoRAs from
+    `config.loras`, then VAE tiling, CPU offload or placement on `device`, and compile. `load_wan` uses
+    it after reading a directory; `bench/planner.py` with a Wan2.1-sized model built in memory."""
+    from diffusers import WanImageToVideoPipeline
+
+    transformer, vae = components["transformer"], components["vae"]
+    text_encoder, image_encoder = components["text_encoder"], components["image_encoder"]
+    tokenizer, image_processor, scheduler = components["tokenizer"], components["image_processor"], components["scheduler"]
+    dtype = transformer.dtype
     for module in (transformer, vae, text_encoder, image_encoder):
         module.eval().requires_grad_(False)
     pipe = WanImageToVideoPipeline(
