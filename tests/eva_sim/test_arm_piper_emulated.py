@@ -259,15 +259,31 @@ def test_error_status_is_detected_within_50ms_and_nothing_is_sent_after(rig, cod
     arm.send(arm.read_state().position)
 
 
-def test_stuck_joint_shows_in_the_state(rig):
+def test_stuck_joint_is_detected_and_nothing_is_sent_after(rig):
     emu, fw, arm = rig
     arm.enable()
     fw.stick_joint(0)
-    goal = READY + np.array([0.4, 0.3, 0, 0, 0, 0, 0])
-    stream(arm, smooth(READY, goal, 0.8), 0.9)
-    time.sleep(0.1)
+    goal = READY + np.array([0.5, 0.3, 0, 0, 0, 0, 0])
+    sent, _, err = stream(arm, smooth(READY, goal, 0.8), 1.5)
+    fault = arm.fault
+    assert isinstance(err, ArmFaultError) and fault is not None and fault.kind == "tracking"
+    assert "joint 1" in fault.message and "stuck or blocked" in fault.message
     q = arm.read_state().position
-    assert abs(q[0] - READY[0]) < 1e-3 and abs(q[1] - goal[1]) < 0.01
+    assert abs(q[0] - READY[0]) < 1e-3  # the emulated joint really stayed put
+    # Joint 1 reaches 0.2 rad behind its command at ~0.37 s of the 0.8 s move; 0.25 s later it is latched.
+    assert len(sent) * DT < 0.8 + 0.1
+    assert fw.commands(since=fault.detected_s, ids=COMMAND_IDS) == []
+    fw.unstick_joint(0)
+    arm.resume()
+    arm.send(arm.read_state().position)  # commandable again, from where the arm is
+
+
+def test_healthy_stream_never_trips_the_tracking_check(rig):
+    emu, fw, arm = rig
+    arm.enable()
+    goal = READY + np.array([0.5, 0.3, -0.3, 0.4, 0.3, 0.5, 0.0])
+    _, _, err = stream(arm, smooth(READY, goal, 0.8), 1.0)
+    assert err is None and arm.fault is None
 
 
 def test_leader_arm_is_read_only_and_its_commands_are_recorded(robot):

@@ -79,6 +79,27 @@ def test_cursor_does_not_reach_a_later_revisit_of_the_same_pose():
     assert advance_cursor(s, [0.1], previous=0, elapsed_ticks=4, slack_ticks=0) == 4
 
 
+def test_cursor_with_match_tolerance_keeps_the_expert_pace_through_a_slow_phase():
+    # A slow phase (0.05 over 100 ticks, less than decoding noise), then a fast move.
+    s = np.concatenate([np.linspace(0.0, 0.05, 100), np.linspace(0.06, 1.0, 50)])[:, None]
+    noisy = [0.03]  # the world's command: somewhere in the slow phase, 0.02-0.03 off the expert
+    assert advance_cursor(s, noisy, previous=0, elapsed_ticks=50, slack_ticks=0) < 70  # nearest only: no credit for time
+    assert advance_cursor(s, noisy, previous=0, elapsed_ticks=50, slack_ticks=0, match_tolerance=0.1) == 50
+    assert advance_cursor(s, noisy, previous=50, elapsed_ticks=50, slack_ticks=0, match_tolerance=0.1) == 100
+
+
+def test_cursor_with_match_tolerance_does_not_run_ahead_of_a_world_that_held():
+    s = np.linspace(0.0, 1.0, 101)[:, None]  # the expert moves steadily
+    # The world held at the start (its plans were rejected): only the first ticks are within tolerance.
+    assert advance_cursor(s, [0.002], previous=0, elapsed_ticks=50, slack_ticks=0, match_tolerance=0.1) == 10
+
+
+def test_cursor_with_match_tolerance_never_goes_behind_a_world_that_overshot():
+    s = np.linspace(0.0, 1.0, 101)[:, None]
+    # Driven for 20 ticks (pace: 0.2) but the world braked to 0.5: the cursor is where the world is.
+    assert advance_cursor(s, [0.501], previous=0, elapsed_ticks=100, slack_ticks=0, match_tolerance=0.1, driven_ticks=20) == 50
+
+
 # --------------------------------------------------------------------------------------- plans
 
 

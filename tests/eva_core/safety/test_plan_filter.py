@@ -104,6 +104,22 @@ def test_gripper_mismatch_is_not_a_start_deviation():
     assert limit_violations(q0, None, safe, DT, LIMITS) == CLEAN
 
 
+def test_gripper_start_plan_keeps_a_squeeze_that_the_measured_opening_would_release():
+    q0 = ready_pose()
+    q0[[6, 13]] = 0.25  # both grippers blocked open by an object's width ...
+    plan = smooth_move(q0, q0)
+    plan[:, [6, 13]] = 0.15  # ... while commanded (and planned) closed: the squeeze
+    measured, _ = filter_plan(q0, plan, CONFIG, gripper_start="measured")
+    assert measured[0, 6] > 0.2  # from the measured opening: the gripper would be commanded open
+    safe, report = filter_plan(q0, plan, CONFIG, gripper_start="plan")
+    assert report.accepted and np.allclose(safe[:, [6, 13]], 0.15)
+    start = q0.copy()
+    start[[6, 13]] = 0.15
+    assert limit_violations(start, None, safe, DT, LIMITS) == CLEAN  # feasible from where the command is
+    with pytest.raises(ValueError, match="gripper_start"):
+        filter_plan(q0, plan, CONFIG, gripper_start="commanded")
+
+
 def test_a_plan_the_filter_must_move_far_is_rejected():
     q0 = ready_pose()
     plan = smooth_move(q0, q0)

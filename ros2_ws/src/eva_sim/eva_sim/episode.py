@@ -41,6 +41,9 @@ class SimEpisode:
         self._episode = 0
         self._start_time = 0.0
         self._rng: np.random.Generator | None = None
+        self._driven_ticks = 0  # ticks of this episode whose command differed from the tick before
+        self._fresh_command = False  # a new command since the last tick
+        self._last_command: np.ndarray | None = None
 
     @property
     def robot(self) -> SimRobot:
@@ -77,6 +80,7 @@ class SimEpisode:
         self._seed = seed
         self._episode += 1
         self._start_time = robot.time
+        self._driven_ticks, self._fresh_command, self._last_command = 0, False, robot.snapshot().command
 
     def expert(self) -> Iterator[np.ndarray]:
         """The task's scripted expert for this episode: 14-D commands at the control rate, as
@@ -87,7 +91,10 @@ class SimEpisode:
 
     def command(self, q14: np.ndarray) -> np.ndarray:
         """Set the 14-D target; returns the command accepted (clipped to the limits)."""
-        return self._robot.command(q14)
+        accepted = self._robot.command(q14)
+        self._fresh_command |= self._last_command is None or not np.array_equal(accepted, self._last_command)
+        self._last_command = accepted.copy()
+        return accepted
 
     def step(self, ticks: int = 1) -> np.ndarray:
         """Advance `ticks` control ticks, the task observing after each; returns the measured 14-D state."""
@@ -97,7 +104,14 @@ class SimEpisode:
         for _ in range(ticks):
             robot.step()
             task.observe(robot)
+            self._driven_ticks += self._fresh_command
+            self._fresh_command = False
         return robot.state()
+
+    @property
+    def driven_ticks(self) -> int:
+        """Ticks of this episode in which the twin got a new command (see `WorldSnapshot.driven_ticks`)."""
+        return self._driven_ticks
 
     def success(self) -> bool:
         return bool(self._task.success(self._robot))
@@ -126,7 +140,7 @@ class SimEpisode:
         twin = self._robot.snapshot()
         return WorldSnapshot(
             task=self._task.name, seed=self._seed, episode=self._episode, sim_time_s=self._robot.time,
-            physics=twin.physics, command=twin.command, setpoint=twin.setpoint,
+            physics=twin.physics, command=twin.command, setpoint=twin.setpoint, driven_ticks=self._driven_ticks,
         )
 
     def restore(self, snapshot: WorldSnapshot) -> None:
@@ -141,6 +155,7 @@ class SimEpisode:
         self.reset(snapshot.seed)  # rebuilds the scene: fixed bodies placed by the task live in the model
         self._robot.restore(TwinSnapshot(physics=snapshot.physics.copy(), command=snapshot.command.copy(), setpoint=snapshot.setpoint.copy()))
         self._episode = snapshot.episode  # this copy now mirrors that episode
+        self._driven_ticks, self._fresh_command, self._last_command = snapshot.driven_ticks, False, snapshot.command.copy()
         self._task.observe(self._robot)  # latches see the restored state
 
     def close(self) -> None:

@@ -83,7 +83,7 @@ def execute_actions(episode: SimEpisode, seed: int, actions: np.ndarray, segment
 
     for start in range(0, len(actions) - 1, segment_steps):
         plan = actions[start : start + plan_steps]
-        safe, report = filter_plan(robot.state(), plan, embodiment, robot.velocity())
+        safe, report = filter_plan(robot.state(), plan, embodiment, robot.velocity(), gripper_start="plan")  # as the safety node
         if not report.accepted:
             rejected += 1
             for _ in range(ticks_per_segment):

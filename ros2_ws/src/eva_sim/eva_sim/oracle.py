@@ -15,7 +15,8 @@ How a plan is made:
    that look at the simulator between phases, so it is run, not just read; `demos.run_episode` order).
    The sequence `S` starts with the command the world holds before the expert's first one.
 2. Every plan: the copy is restored to the snapshot (`SimEpisode.restore`: same seed first, then physics).
-3. The cursor, where along `S` the world is (`advance_cursor`): monotone, the nearest command of `S` to
+3. The cursor, where along `S` the world is (`advance_cursor`): monotone, the nearest command of `S` (within
+   `cursor_tolerance`, the decoding noise, preferring the expert's own pace among near ones) to
    `snapshot.command` searching forward from the previous cursor, no further than the world could have
    come in the simulated time since the previous plan (plus `CURSOR_SLACK_S`), so a pose the expert
    revisits later (back above the button after the press) is not mistaken for the first visit. Among
@@ -71,8 +72,15 @@ class SimOracleConfig(PlannerConfig):
     camera: str = "cam_high"  # the plan camera, the one the IDM decodes
     resolution: tuple[int, int] = (160, 120)  # (width, height) px of the frames; the shipped IDM is trained at 160x120
     fps: float | None = None  # plan frame rate, Hz; None = the embodiment's plan_rate_hz (16, Wan2.1's rate)
+    # How far (Euclidean over the 14-D command, rad / normalised opening) the world's command may be from
+    # the expert's and still count as the same point of the expert (`advance_cursor`'s match_tolerance).
+    # The world follows IDM-decoded actions, 0.01-0.03 rad off per joint (models/idm_sim/README.md):
+    # 0.1 covers that noise and is well below what the expert moves in one executed segment (0.5 s).
+    cursor_tolerance: float = 0.1
 
     def __post_init__(self) -> None:
+        if not (isinstance(self.cursor_tolerance, (int, float)) and math.isfinite(self.cursor_tolerance) and self.cursor_tolerance >= 0):
+            raise ConfigError("cursor_tolerance", f"must be >= 0, got {self.cursor_tolerance!r}")
         if self.task and self.task not in task_names():
             raise ConfigError("task", f"unknown task {self.task!r}; tasks: {', '.join(task_names())}")
         if self.camera not in CAMERA_NAMES:
@@ -91,7 +99,8 @@ def frame_ticks(num_frames: int, control_rate_hz: float, fps: float) -> np.ndarr
     return np.array([math.floor(i * per_frame + 0.5) for i in range(num_frames)], dtype=np.int64)
 
 
-def advance_cursor(sequence: np.ndarray, command: np.ndarray, previous: int, elapsed_ticks: int, *, slack_ticks: int, tolerance: float = COMMAND_TOLERANCE) -> int:
+def advance_cursor(sequence: np.ndarray, command: np.ndarray, previous: int, elapsed_ticks: int, *, slack_ticks: int,
+                   tolerance: float = COMMAND_TOLERANCE, match_tolerance: float = 0.0, driven_ticks: int | None = None) -> int:
     """Where along `sequence` [T+1, D] the world is, given its last accepted `command`.
 
     `previous`: the cursor at the previous plan of this episode (0 for the first); `elapsed_ticks`:
@@ -100,6 +109,14 @@ def advance_cursor(sequence: np.ndarray, command: np.ndarray, previous: int, ela
     `tolerance`) to `command`. When that is `previous` itself and `previous` starts or lies in a run of
     equal commands (a hold), the world has held since the previous plan: the cursor moves on by
     `elapsed_ticks`, at most to the run's last index.
+
+    `match_tolerance` (> 0) is for worlds driven by decoded actions, whose commands are never the
+    expert's exactly: when no command matches within `tolerance`, every index within `match_tolerance`
+    (Euclidean) of the nearest and not before it counts as a
+    match, and the one closest to `previous + driven_ticks` (where the world would be had it kept the
+    expert's pace while it was driven; `driven_ticks` defaults to `elapsed_ticks`) is taken. Without
+    it, a slow phase of the expert (a squeeze, a settle) that
+    moves less than the decoding noise would pull the cursor back to its start at every replan.
     """
     last = len(sequence) - 1
     previous = min(max(int(previous), 0), last)
@@ -107,7 +124,14 @@ def advance_cursor(sequence: np.ndarray, command: np.ndarray, previous: int, ela
     end = min(last, previous + elapsed_ticks + max(int(slack_ticks), 0))
     window = sequence[previous : end + 1]
     distance = np.linalg.norm(window - np.asarray(command, dtype=np.float64), axis=1)
-    cursor = previous + int(np.flatnonzero(distance <= distance.min() + tolerance)[0])
+    if match_tolerance > 0 and distance.min() > tolerance:  # no exact match: a world following decoded actions
+        nearest = int(np.argmin(distance))
+        near = np.flatnonzero(distance <= distance[nearest] + match_tolerance)
+        near = near[near >= nearest]  # never behind the nearest: a world that overshot (braking) is ahead, not behind
+        pace = elapsed_ticks if driven_ticks is None else min(max(int(driven_ticks), 0), elapsed_ticks)
+        cursor = previous + int(near[np.argmin(np.abs(near - pace))])
+    else:
+        cursor = previous + int(np.flatnonzero(distance <= distance.min() + tolerance)[0])
     if cursor == previous and elapsed_ticks > 0:
         run_end = previous
         while run_end < last and np.linalg.norm(sequence[run_end + 1] - sequence[previous]) <= tolerance:
@@ -137,6 +161,7 @@ class SimOraclePlanner(VideoPlanner):
         self._episode_key: tuple[int, int] | None = None  # (seed, episode) the cursor belongs to
         self._cursor = 0
         self._cursor_tick = 0  # episode tick of the snapshot the cursor was found for
+        self._cursor_driven = 0  # its driven ticks (WorldSnapshot.driven_ticks)
 
     @property
     def expert_commands(self) -> np.ndarray | None:
@@ -232,9 +257,11 @@ class SimOraclePlanner(VideoPlanner):
     def _locate(self, world: WorldSnapshot, tick: int) -> int:
         key = (world.seed, world.episode)
         if key != self._episode_key or tick < self._cursor_tick:  # a new episode (or time went back): start over
-            self._episode_key, self._cursor, self._cursor_tick = key, 0, 0
-        self._cursor = advance_cursor(self._sequence, world.command, self._cursor, tick - self._cursor_tick, slack_ticks=self._slack_ticks)
-        self._cursor_tick = tick
+            self._episode_key, self._cursor, self._cursor_tick, self._cursor_driven = key, 0, 0, 0
+        self._cursor = advance_cursor(self._sequence, world.command, self._cursor, tick - self._cursor_tick,
+                                      slack_ticks=self._slack_ticks, match_tolerance=self.config.cursor_tolerance,
+                                      driven_ticks=world.driven_ticks - self._cursor_driven)
+        self._cursor_tick, self._cursor_driven = tick, world.driven_ticks
         return self._cursor
 
     def _render(self, out: np.ndarray) -> None:

@@ -73,6 +73,7 @@ class PlannerNode(EvaNode):
             world = WorldSnapshot(
                 task=response.task, seed=int(response.seed), episode=int(response.episode), sim_time_s=response.sim_time_s,
                 physics=np.asarray(response.physics), command=np.asarray(response.command), setpoint=np.asarray(response.setpoint),
+                driven_ticks=int(response.driven_ticks),
             )
         request = PlanRequest(goal.plan_id, goal.instruction, history, int(goal.num_frames or self.num_frames), world)
 

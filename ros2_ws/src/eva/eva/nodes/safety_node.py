@@ -25,6 +25,11 @@ class SafetyNode(EvaNode):
         self.embodiment = self.load_embodiment_parameter()
         self.state_timeout_s = self.declare("state_timeout_s", 0.2, "joint state older than this (s) is not used to filter")
         self.check_clearance = self.declare("check_clearance", True, "check the distance between the two arms along each plan")
+        # "plan": filter the grippers from the plan's first opening, not the measured one, which a gripper
+        # squeezing an object never reaches (filtering from it would open the grasp at every replan).
+        self.gripper_start = self.declare("gripper_start", "plan", "'plan' or 'measured': where the grippers' filtered trajectory starts")
+        if self.gripper_start not in ("plan", "measured"):
+            raise ValueError(f"parameter gripper_start must be 'plan' or 'measured', got {self.gripper_start!r}")
         self.names = list(self.embodiment.joint_names)
         self.state: tuple[np.ndarray, np.ndarray | None, float] | None = None  # position, velocity, stamp
         self.publisher = self.create_publisher(ActionPlan, "/action_plan/filtered", 10)
@@ -54,7 +59,8 @@ class SafetyNode(EvaNode):
         if reason is None:
             q, v, _ = self.state
             try:
-                safe, report = filter_plan(q, decoded, self.embodiment, v, check_clearance=self.check_clearance)
+                safe, report = filter_plan(q, decoded, self.embodiment, v, check_clearance=self.check_clearance,
+                                           gripper_start=self.gripper_start)
                 out.safety = safety_report_msg(report.to_dict())
                 out.trajectory = trajectory_msg(self.names, safe, plan_dt, self.now_s())
             except (UnsafeStateError, ValueError) as err:

@@ -128,6 +128,7 @@ class SimRobotNode(EvaNode):
         response.physics = snap.physics.astype(float).tolist()
         response.command = snap.command.astype(float).tolist()
         response.setpoint = snap.setpoint.astype(float).tolist()
+        response.driven_ticks = int(snap.driven_ticks)
         return response
 
     def on_reset(self, request, response):

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-_FIELDS = ("task", "seed", "episode", "sim_time_s", "physics", "command", "setpoint")
+_FIELDS = ("task", "seed", "episode", "sim_time_s", "physics", "command", "setpoint", "driven_ticks")
+_OPTIONAL = ("driven_ticks",)  # snapshots written before it existed load with its default
 
 
 def _vector(name: str, value: Any) -> np.ndarray:
@@ -42,11 +43,14 @@ class WorldSnapshot:
     physics: np.ndarray  # float64 [N]: MuJoCo's integration state (mj_getState, mjSTATE_INTEGRATION)
     command: np.ndarray  # float64 [14]: the last command the twin accepted (EmbodimentConfig.joint_names order)
     setpoint: np.ndarray  # float64 [14]: where the rate-limited servo set-point is
+    # Control ticks of this episode in which the twin got a command different from the tick before:
+    # the time it was actually driven, without the ticks it stood holding (waiting for a plan).
+    driven_ticks: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.task, str) or not self.task:
             raise ValueError(f"WorldSnapshot.task must be a task name, got {self.task!r}")
-        for name in ("seed", "episode"):
+        for name in ("seed", "episode", "driven_ticks"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise ValueError(f"WorldSnapshot.{name} must be an integer, got {value!r}")
@@ -69,6 +73,7 @@ class WorldSnapshot:
             "physics": self.physics.tolist(),
             "command": self.command.tolist(),
             "setpoint": self.setpoint.tolist(),
+            "driven_ticks": self.driven_ticks,
         }
 
     @classmethod
@@ -76,8 +81,8 @@ class WorldSnapshot:
         """The inverse of `to_dict`; a missing or unknown key is an error naming it."""
         if not isinstance(data, Mapping):
             raise ValueError(f"a WorldSnapshot needs a mapping, got {type(data).__name__}")
-        missing = [k for k in _FIELDS if k not in data]
+        missing = [k for k in _FIELDS if k not in data and k not in _OPTIONAL]
         unknown = sorted(set(data) - set(_FIELDS))
         if missing or unknown:
             raise ValueError(f"WorldSnapshot keys: missing {missing}, unknown {unknown}; expected {list(_FIELDS)}")
-        return cls(**{k: data[k] for k in _FIELDS})
+        return cls(**{k: data[k] for k in _FIELDS if k in data})

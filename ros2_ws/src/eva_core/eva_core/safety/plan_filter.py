@@ -46,14 +46,18 @@ def filter_plan(
     velocity: np.ndarray | None = None,
     *,
     check_clearance: bool = True,
+    gripper_start: str = "measured",
 ) -> tuple[np.ndarray, PlanReport]:
     """Filter plan `desired` [T, 14] (T >= 1, plan rate) from the measured `current` [14] positions
     and optional `velocity` [14] (None: at rest). Returns (plan to send [T, 14], report).
 
     `check_clearance=False` skips the dual-arm clearance check (single-arm tests, benchmarks); the
-    report's distance is then None. Raises ValueError for wrong shapes and `UnsafeStateError` for a
-    non-finite state.
+    report's distance is then None. `gripper_start="plan"` filters the grippers from the plan's own
+    first opening at rest instead of the measured one (see below; the deployed stack uses it). Raises
+    ValueError for wrong shapes and `UnsafeStateError` for a non-finite state.
     """
+    if gripper_start not in ("measured", "plan"):
+        raise ValueError(f"gripper_start must be 'measured' or 'plan', got {gripper_start!r}")
     limits = config.limits
     n = limits.dof
     q0 = _array(current, (n,), "current")
@@ -73,6 +77,17 @@ def filter_plan(
     safety = config.safety
     joints = ~limits.is_gripper
     q0 = snap_to_limits(q0, limits, safety.state_tolerance_rad)
+    # gripper_start="plan": grippers start from the plan's own first opening, at rest, not from the measured one: a
+    # position-controlled gripper holding an object stays open by the object's width while commanded
+    # closed (that error is the squeeze). Filtering from the measured opening would command the
+    # gripper open at every replan and loosen the grasp. The command guard still limits gripper
+    # velocity and acceleration from the last command actually sent, so this cannot make a jump.
+    # (A rejected plan still brakes from the measured state.)
+    grippers = limits.is_gripper
+    q_start, v_start = q0.copy(), v0.copy()
+    if gripper_start == "plan" and np.isfinite(plan[0, grippers]).all():
+        q_start[grippers] = np.clip(plan[0, grippers], limits.position_min[grippers], limits.position_max[grippers])
+        v_start[grippers] = 0.0
     reasons = limiter_for(limits, dt).state_problems(q0, v0)
     if not plan_finite:
         reasons.append(codes.PLAN_NOT_FINITE)
@@ -88,7 +103,7 @@ def filter_plan(
     steps_changed = max_deviation = min_distance = closest_step = None
     if plan_finite:
         with np.errstate(over="ignore"):  # finite but absurd values (1e308) overflow to inf: clamped anyway
-            filtered = limit_trajectory(q0, v0, plan, dt, limits)
+            filtered = limit_trajectory(q_start, v_start, plan, dt, limits)
             max_deviation = float(np.abs(filtered[:, joints] - plan[:, joints]).max())
         # Only corrections beyond `safety.change_tolerance` count: smoothing decoding noise (or µrad of
         # rounding at a limit) is not rewriting the plan.

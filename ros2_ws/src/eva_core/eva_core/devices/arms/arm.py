@@ -77,7 +77,8 @@ class ArmFaultError(ArmError):
 class ArmFault:
     """A latched fault. `kind`: "feedback_lost" (no feedback for longer than the timeout),
     "arm_status" (the firmware reports a non-normal arm status), "driver" (a motor driver reports an
-    error), "emergency_stop" (e-stop requested or reported)."""
+    error), "emergency_stop" (e-stop requested or reported), "tracking" (a joint not following its
+    commands: stuck or blocked)."""
 
     kind: str
     message: str  # in the device's own words (firmware status names, error bits)

@@ -57,6 +57,12 @@ class PiperArmConfig(ArmConfig):
     feedback_timeout_s: float = 0.03
     # Watchdog poll period, in s: bounds the detection latency on top of the timeout.
     watchdog_period_s: float = 0.002
+    # Stuck-joint detection (eva_core.devices.arms.tracking): a joint farther than tracking_error_rad
+    # from its last command for longer than tracking_timeout_s latches a "tracking" fault. Commands
+    # pass the guard (at most v_max), which a healthy PiPER in joint mode follows within a few
+    # hundredths of a radian; 0.2 rad for 0.25 s is a joint that is not moving with its commands.
+    tracking_error_rad: float = 0.2
+    tracking_timeout_s: float = 0.25
     # Leader/follower teleop: "leader" configures the arm as the teaching input (MasterSlaveConfig
     # 0xFA), "follower" as the arm the firmware moves from the leader (0xFC); both are then read-only
     # for software (recording), and `send` is refused. "none": software commands the arm.
@@ -78,5 +84,8 @@ class PiperArmConfig(ArmConfig):
         _seconds("watchdog_period_s", self.watchdog_period_s, 0.0, 0.1)
         if self.watchdog_period_s >= self.feedback_timeout_s:
             raise ConfigError("watchdog_period_s", "must be shorter than feedback_timeout_s")
+        if isinstance(self.tracking_error_rad, bool) or not isinstance(self.tracking_error_rad, (int, float)) or not 0.0 < self.tracking_error_rad <= 3.2:
+            raise ConfigError("tracking_error_rad", f"must be in (0, 3.2] rad, got {self.tracking_error_rad!r}")
+        _seconds("tracking_timeout_s", self.tracking_timeout_s, 0.0, 10.0)
         if self.teleop_role not in TELEOP_ROLES:
             raise ConfigError("teleop_role", f"must be one of {', '.join(TELEOP_ROLES)}, got {self.teleop_role!r}")

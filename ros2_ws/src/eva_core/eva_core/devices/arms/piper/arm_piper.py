@@ -11,7 +11,8 @@ Units are converted here and only here (`units.py`). The SDK object is a singlet
 so two PiperArm on one channel share it (do not do that).
 
 Watchdog (a thread, every `watchdog_period_s`): joint or status feedback older than
-`feedback_timeout_s`, a non-normal arm status, or a motor driver reporting an error latches a fault
+`feedback_timeout_s`, a non-normal arm status, a motor driver reporting an error, or a joint that does
+not follow its commands (`tracking_error_rad` for `tracking_timeout_s`: stuck or blocked) latches a fault
 in the firmware's words; from then on nothing is sent (the firmware holds its last target) and
 commands raise `ArmFaultError` until `resume()` sees normal, fresh feedback again.
 
@@ -46,6 +47,7 @@ from eva_core.devices.arms.arm import (
 )
 from eva_core.devices.arms.configs import PiperArmConfig
 from eva_core.devices.arms.piper import units
+from eva_core.devices.arms.tracking import TrackingMonitor
 from eva_core.embodiment.config import EmbodimentConfig
 
 log = logging.getLogger(__name__)
@@ -115,6 +117,8 @@ class PiperArm(Arm):
         self._watchdog: threading.Thread | None = None
         self._stop = threading.Event()
         self.firmware_version: str | None = None
+        self._tracking = TrackingMonitor(config.tracking_error_rad, config.tracking_timeout_s)
+        self._last_command: np.ndarray | None = None  # joints 1-6 of the last JointCtrl written, rad
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -220,6 +224,12 @@ class PiperArm(Arm):
                     f"{sdk.GetArmEnableStatus()}, {self._status_text()}"
                 )
         self._enter_joint_mode(deadline, timeout_s)
+        self._forget_command()
+
+    def _forget_command(self) -> None:
+        """No command to track until the next write (after enable, resume, disable)."""
+        self._last_command = None
+        self._tracking.reset()
 
     def _enter_joint_mode(self, deadline: float, timeout_s: float) -> None:
         sdk = self._sdk
@@ -253,6 +263,7 @@ class PiperArm(Arm):
             sdk.DisableArm(ALL_MOTORS, DISABLE_FLAG)
             gripper = abs(int(sdk.GetArmGripperMsgs().gripper_state.grippers_angle))
             sdk.GripperCtrl(gripper, self.config.gripper_effort, GRIPPER_DISABLE, 0)
+            self._forget_command()
 
     # -- state ---------------------------------------------------------------------------------------
 
@@ -316,6 +327,7 @@ class PiperArm(Arm):
 
     def _write(self, q7: np.ndarray) -> None:
         joints, gripper = units.q7_to_sdk(q7, self._opening_max_m)
+        self._last_command = np.asarray(q7[:6], dtype=np.float64).copy()
         self._sdk.JointCtrl(*joints)
         self._sdk.GripperCtrl(abs(gripper), self.config.gripper_effort, GRIPPER_ENABLE, 0)
 
@@ -337,6 +349,7 @@ class PiperArm(Arm):
         if not self._poll(normal_and_fresh, timeout_s):
             raise ArmError(f"{self.name}: did not resume within {timeout_s:.2f} s; {self._status_text()}, "
                            f"joint feedback {1e3 * (self.now() - self._joint_stamp()):.0f} ms old")
+        self._forget_command()
         if self.is_enabled:
             self._enter_joint_mode(deadline, timeout_s)
 
@@ -370,7 +383,16 @@ class PiperArm(Arm):
                 bad = [flag for flag in _DRIVER_FAULT_FLAGS if getattr(foc, flag)]
                 if bad:
                     return ArmFault("driver", f"motor {i} driver reports {', '.join(bad)}", now)
-        return None
+        return self._check_tracking(now)
+
+    def _check_tracking(self, now: float) -> ArmFault | None:
+        commanded = self._last_command
+        if commanded is None or self.fault is not None:
+            return None
+        js = self._sdk.GetArmJointMsgs().joint_state
+        measured = units.sdk_to_q7([js.joint_1, js.joint_2, js.joint_3, js.joint_4, js.joint_5, js.joint_6], 0, self._opening_max_m)[:6]
+        message = self._tracking.update(commanded, measured, now)
+        return None if message is None else ArmFault("tracking", message, now)
 
     def _watch(self) -> None:
         period = self.config.watchdog_period_s
