@@ -33,6 +33,8 @@ def test_mapping_overrides_and_converts_ints_to_floats():
         ({"state_timeout_s": ".1"}, "state_timeout_s"),
         ({"camera_timeout_s": float("inf")}, "camera_timeout_s"),
         ({"min_score": 11}, "min_score"),
+        ({"time_scale": 0.5}, "time_scale"),
+        ({"time_scale": float("nan")}, "time_scale"),
         ({"require_safety_accept": "yes"}, "require_safety_accept"),
         ({"max_consecutive_rejects": 0}, "max_consecutive_rejects"),
         ({"settle_s": -0.1}, "settle_s"),

@@ -92,6 +92,22 @@ def test_each_segment_streams_the_plan_and_the_arms_rest_before_the_next_plan(ma
     assert_safe(loop)
 
 
+def test_time_scale_streams_each_segment_slower_along_the_same_knots(make_loop, emb):
+    loops = {}
+    for scale in (1.0, 2.0):
+        loop = make_loop(config=ExecutorConfig(segment_steps=6, time_scale=scale), goal=goal_from(emb, j0=0.6))
+        loop.start()
+        result = loop.run(max_s=30.0)
+        assert result.success
+        segment_events = [e for e in loop.events if "done:" in e]
+        assert segment_events and all(f"{int(6 * 12.5 * scale)} commands" in e for e in segment_events)
+        assert_safe(loop)
+        loops[scale] = loop
+    # Half speed: the largest joint velocity commanded is (about) half.
+    speed = {k: np.abs(np.diff(np.array(v.commands), axis=0)).max() / emb.control_dt for k, v in loops.items()}
+    assert speed[2.0] < 0.6 * speed[1.0]
+
+
 def test_step_zero_is_replaced_by_the_commanded_pose(make_loop, emb):
     """A decoding error of 0.1 rad in step 0 does not jump the arms: the stream starts from the hold."""
 

@@ -35,6 +35,12 @@ class ExecutorConfig:
     # Plan steps (at the plan rate, 16 Hz) executed per segment before replanning: 8 = 0.5 s, the
     # near part of a 49-frame rollout, where the video model is most reliable.
     segment_steps: int = 8
+    # Plans are executed this many times slower than planned (1 = at the plan's own speed). Every
+    # segment ends with the arms braking to rest while the next plan is made; the braking distance
+    # grows with the square of the speed at the segment's end (v²/2a: ~0.17 rad at the experts' pace
+    # in the twin), and a plan started from an overshot pose cuts corners. 2 halves the speed and
+    # quarters that distance. The plan's path is unchanged, only its timing.
+    time_scale: float = 1.0
     # Segments per run before giving up ("segment_limit"): 40 x 0.5 s of motion, longer than any
     # task in the evaluation; a goal may ask for fewer.
     max_segments: int = 40
@@ -74,6 +80,8 @@ class ExecutorConfig:
         for name in ("max_duration_s", "plan_timeout_s", "state_timeout_s", "camera_timeout_s", "feedback_period_s"):
             _seconds(name, getattr(self, name))
         _seconds("settle_s", self.settle_s, allow_zero=True)
+        if not 1.0 <= _number("time_scale", self.time_scale) <= 10.0:
+            raise ConfigError("time_scale", f"must be in [1, 10] (1 = as planned, 2 = half speed), got {self.time_scale!r}")
         if not 0.0 <= _number("min_score", self.min_score) <= 10.0:
             raise ConfigError("min_score", f"must be in [0, 10] (the score's range), got {self.min_score!r}")
         if not isinstance(self.require_safety_accept, bool):

@@ -32,7 +32,8 @@ One run:
    is a fault. Plans of other ids (stale, duplicated, reordered) are ignored.
 4. The segment: knots = positions[0 .. segment_steps] (fewer if the plan is shorter), with knot 0
    replaced by the last command sent (see "Knot 0" below), joined by `upsample_plan` (cubic Hermite:
-   at rest at knot 0, the plan's own velocity at the last knot) at the control rate. One row per tick
+   at rest at knot 0, the plan's own velocity at the last knot) at the control rate, knots
+   `time_scale` x plan_dt apart (config: 1 = the plan's own speed). One row per tick
    goes through `guard.apply(row, stamp_s=now_s, now_s=now_s)`; after the last row the guard brakes
    the arms to rest (see "Segment end" below). Then the segment is done: the segment limit ends the
    run, otherwise back to 1 for the next plan.
@@ -504,8 +505,9 @@ class RecedingHorizonExecutor:
         knots = np.concatenate([plan[: steps + 1], after[None]])
         knots[0] = current  # see "Knot 0" in the module docstring
         run.start_offset = offset
-        spline = upsample_plan(knots, self.embodiment.plan_dt, self.embodiment.control_dt)
-        last = int(math.floor(steps * self.embodiment.plan_dt / self.embodiment.control_dt + 1e-9))
+        knot_dt = self.embodiment.plan_dt * cfg.time_scale  # the plan's timing, stretched (config.time_scale)
+        spline = upsample_plan(knots, knot_dt, self.embodiment.control_dt)
+        last = int(math.floor(steps * knot_dt / self.embodiment.control_dt + 1e-9))
         # Row 0 is the last command sent; row `last` is at knot `steps` (within a tick before it when
         # plan_dt is not a whole number of ticks: 12.5 on the PiPER, for odd `steps`).
         return spline[1 : last + 1], []
