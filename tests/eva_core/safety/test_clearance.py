@@ -114,8 +114,10 @@ def test_segment_distance_against_dense_sampling(p0, p1, q0, q1):
     sampled = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)).min()
     slack = (np.linalg.norm(p1 - p0) + np.linalg.norm(q1 - q0)) / (2 * n)
     got = segment_distance(p0, p1, q0, q1)
-    # 1e-9: a segment shorter than 1 nm counts as the point at its start.
-    assert got <= sampled + 1e-9
+    # 1e-6 (1 µm, nothing next to a 4 cm clearance): a segment shorter than 1 nm counts as the point at
+    # its start, and segments within sin² 1e-12 of parallel are solved as parallel, which is off by up
+    # to length x sin (1.5e-7 found by hypothesis for two touching, almost antiparallel segments).
+    assert got <= sampled + 1e-6
     assert got >= sampled - slack - 1e-12
 
 
