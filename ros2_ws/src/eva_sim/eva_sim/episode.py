@@ -92,7 +92,8 @@ class SimEpisode:
     def command(self, q14: np.ndarray) -> np.ndarray:
         """Set the 14-D target; returns the command accepted (clipped to the limits)."""
         accepted = self._robot.command(q14)
-        self._fresh_command |= self._last_command is None or not np.array_equal(accepted, self._last_command)
+        # A change below 1e-9 (rad / opening) is the same command: a hold re-sent from the measured state.
+        self._fresh_command |= self._last_command is None or bool(np.max(np.abs(accepted - self._last_command)) > 1e-9)
         self._last_command = accepted.copy()
         return accepted
 

@@ -97,7 +97,7 @@ class SimRobotNode(EvaNode):
         for _ in range(due):
             sent = self.stream.tick(self.now_s())
             if sent is not None and self.enabled:
-                robot.command(sent)
+                self.episode.command(sent)  # through the episode: it counts driven ticks for the oracle
             self.episode.step(1)
             self._ticks += 1
         if self.get_parameter("publish_joint_states").value:
