@@ -43,7 +43,7 @@ def run_episode(task: str, seed: int, decoder, args) -> dict:
     episode = SimEpisode(task, sim_config=SimConfig().with_resolution(160, 120))
     episode.reset(seed)
     emb = episode.robot.embodiment
-    oracle = make_planner("sim_oracle", {"task": task, "cursor_tolerance": args.cursor_tolerance}, emb)
+    oracle = make_planner("sim_oracle", {"task": task, "cursor_tolerance": args.cursor_tolerance, "start_ramp_s": args.start_ramp}, emb)
     guard = CommandGuard.from_config(emb)
     guard.reset(episode.robot.state())
     last = episode.robot.state()
@@ -99,6 +99,7 @@ def main() -> int:
     parser.add_argument("--max-segments", type=int, default=40)
     parser.add_argument("--wait-ticks", type=int, default=40, help="guard holds between segments (default 40 = 0.2 s)")
     parser.add_argument("--cursor-tolerance", type=float, default=0.1, help="sim_oracle cursor_tolerance (default 0.1)")
+    parser.add_argument("--start-ramp", type=float, default=0.5, help="sim_oracle start_ramp_s (default 0.5, as config/planner/sim_oracle.yaml)")
     parser.add_argument("--verbose", action="store_true", help="one line per segment on stderr")
     args = parser.parse_args()
 
@@ -110,7 +111,7 @@ def main() -> int:
         results.append(run_episode(args.task, seed, decoder, args))
         print(f"{args.task} seed {seed}: {'success' if results[-1]['success'] else 'failure'}", file=sys.stderr, flush=True)
     print(json.dumps({"task": args.task, "time_scale": args.time_scale, "cursor_tolerance": args.cursor_tolerance,
-                      "success_rate": sum(r["success"] for r in results) / len(results), "episodes": results}, indent=2))
+                      "start_ramp_s": args.start_ramp, "success_rate": sum(r["success"] for r in results) / len(results), "episodes": results}, indent=2))
     return 0
 
 

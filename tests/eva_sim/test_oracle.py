@@ -10,7 +10,7 @@ from eva_core.config import ConfigError
 from eva_core.planning import PlanRequest, make_planner, planner_config
 from eva_sim.config import SimConfig
 from eva_sim.episode import SimEpisode
-from eva_sim.oracle import CURSOR_SLACK_S, SimOracleConfig, SimOraclePlanner, advance_cursor, frame_ticks
+from eva_sim.oracle import CURSOR_SLACK_S, SimOracleConfig, SimOraclePlanner, advance_cursor, frame_ticks, ramp_ticks
 
 TASK, SEED, RESOLUTION = "press_button", 2, (160, 120)
 
@@ -77,6 +77,16 @@ def test_cursor_does_not_reach_a_later_revisit_of_the_same_pose():
     s = np.array([[0.0], [1.0], [2.0], [1.0], [0.1], [1.0]])  # out and back
     assert advance_cursor(s, [0.1], previous=0, elapsed_ticks=1, slack_ticks=1) == 0  # tick 4 is out of reach
     assert advance_cursor(s, [0.1], previous=0, elapsed_ticks=4, slack_ticks=0) == 4
+
+
+def test_start_ramp_eases_into_the_expert_pace():
+    assert [ramp_ticks(t, 0) for t in (0, 5, 50)] == [0, 5, 50]
+    ticks = [ramp_ticks(t, 100) for t in range(0, 301)]
+    assert ticks[0] == 0 and ticks[100] == 50 and ticks[300] == 250  # half the ramp is lost, then full pace
+    steps = np.diff(ticks)
+    assert (steps >= 0).all() and steps[:20].sum() < 3 and (steps[150:] == 1).all()  # slow start, never backwards
+    with pytest.raises(ConfigError, match="start_ramp_s"):
+        SimOracleConfig(task=TASK, start_ramp_s=-1.0)
 
 
 def test_cursor_with_match_tolerance_keeps_the_expert_pace_through_a_slow_phase():

@@ -77,8 +77,17 @@ class SimOracleConfig(PlannerConfig):
     # The world follows IDM-decoded actions, 0.01-0.03 rad off per joint (models/idm_sim/README.md):
     # 0.1 covers that noise and is well below what the expert moves in one executed segment (0.5 s).
     cursor_tolerance: float = 0.1
+    # s over which the plan eases into the expert's pace: the world is at rest when a plan is made (the
+    # executor stops between segments), but the expert may be mid-motion at the cursor. Replayed at
+    # full pace from rest, the copy's commands would leap ahead of its arms, the IDM would decode a
+    # start no arm can follow, and the safety filter would reject the same plan again and again. The
+    # expert's time runs at (tick / ramp) of its pace over the ramp (a constant-acceleration start),
+    # then at its pace. 0 = no ramp (the expert's own timing).
+    start_ramp_s: float = 0.0
 
     def __post_init__(self) -> None:
+        if not (isinstance(self.start_ramp_s, (int, float)) and math.isfinite(self.start_ramp_s) and 0 <= self.start_ramp_s <= 10):
+            raise ConfigError("start_ramp_s", f"must be in [0, 10] s, got {self.start_ramp_s!r}")
         if not (isinstance(self.cursor_tolerance, (int, float)) and math.isfinite(self.cursor_tolerance) and self.cursor_tolerance >= 0):
             raise ConfigError("cursor_tolerance", f"must be >= 0, got {self.cursor_tolerance!r}")
         if self.task and self.task not in task_names():
@@ -97,6 +106,16 @@ def frame_ticks(num_frames: int, control_rate_hz: float, fps: float) -> np.ndarr
     """Control tick (from now) of each plan frame: floor(i · control_rate / fps + 0.5), as demos.py samples."""
     per_frame = control_rate_hz / fps
     return np.array([math.floor(i * per_frame + 0.5) for i in range(num_frames)], dtype=np.int64)
+
+
+def ramp_ticks(tick: int, ramp: int) -> int:
+    """Expert ticks elapsed after `tick` ticks of a plan that eases in over `ramp` ticks: tick²/(2·ramp)
+    during the ramp (the pace rising linearly from 0 to 1), then tick - ramp/2. `ramp` 0: `tick`."""
+    if ramp <= 0:
+        return tick
+    if tick < ramp:
+        return int(tick * tick / (2 * ramp))
+    return int(tick - ramp / 2)
 
 
 def advance_cursor(sequence: np.ndarray, command: np.ndarray, previous: int, elapsed_ticks: int, *, slack_ticks: int,
@@ -154,6 +173,7 @@ class SimOraclePlanner(VideoPlanner):
         self._episode = SimEpisode(config.task, self.embodiment, self._sim_config) if config.task else None  # the private copy
         self.fps = float(config.fps or self.embodiment.plan_rate_hz)
         self._slack_ticks = int(round(CURSOR_SLACK_S * self.embodiment.control_rate_hz))
+        self._ramp_ticks = int(round(config.start_ramp_s * self.embodiment.control_rate_hz))
         self._renderers: dict[int, TwinRenderer] = {}  # per thread: an EGL context is bound to its thread
         self._sequence: np.ndarray | None = None  # [T+1, 14]: the world's command before the expert, then the expert's
         self._sequence_seed: int | None = None
@@ -192,11 +212,11 @@ class SimOraclePlanner(VideoPlanner):
         tick = 0
         for i, target in enumerate(ticks):
             while tick < target:
-                episode.command(sequence[min(cursor + 1 + tick, last)])
+                episode.command(sequence[min(cursor + 1 + ramp_ticks(tick, self._ramp_ticks), last)])
                 episode.step()
                 tick += 1
             self._render(out=frames[i])
-            commands[i] = sequence[min(cursor + 1 + tick, last)]
+            commands[i] = sequence[min(cursor + 1 + ramp_ticks(tick, self._ramp_ticks), last)]
             if progress is not None:
                 progress(i + 1, request.num_frames)
         info: dict[str, Any] = {
