@@ -30,7 +30,7 @@ $(VENV)/.setup-done: $(SETUP_INPUTS)
 
 # The main job: the whole node graph on the simulated robot (sim_oracle planner, shipped IDM), one
 # process per node over DDS on localhost; prints each episode's outcome and leaves a run folder in runs/.
-RUN_TASK ?= press_button
+RUN_TASK ?= lift_box
 RUN_EPISODES ?= 2
 run: setup
 	$(VENV)/bin/eva bringup --sim --task $(RUN_TASK) --episodes $(RUN_EPISODES)
