@@ -131,11 +131,11 @@ def advance_cursor(sequence: np.ndarray, command: np.ndarray, previous: int, ela
 
     `match_tolerance` (> 0) is for worlds driven by decoded actions, whose commands are never the
     expert's exactly: when no command matches within `tolerance`, every index within `match_tolerance`
-    (Euclidean) of the nearest and not before it counts as a
-    match, and the one closest to `previous + driven_ticks` (where the world would be had it kept the
-    expert's pace while it was driven; `driven_ticks` defaults to `elapsed_ticks`) is taken. Without
-    it, a slow phase of the expert (a squeeze, a settle) that
-    moves less than the decoding noise would pull the cursor back to its start at every replan.
+    (Euclidean) of the nearest and not before it counts as a match, and the one closest to `previous +
+    driven_ticks` (where the world would be had it kept the expert's pace while it was driven;
+    `driven_ticks` defaults to `elapsed_ticks`) is taken. Without it, a slow phase of the expert (a
+    squeeze, a settle) that moves less than the decoding noise would pull the cursor back to its start
+    at every replan.
     """
     last = len(sequence) - 1
     previous = min(max(int(previous), 0), last)

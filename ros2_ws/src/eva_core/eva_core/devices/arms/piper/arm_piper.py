@@ -77,6 +77,11 @@ def _status_names():
     return ArmMsgFeedbackStatusEnum.ArmStatus
 
 
+def _joints_mdeg(joint_state) -> list[int]:
+    """Joints 1-6 of an SDK joint feedback message, in its unit (0.001°)."""
+    return [joint_state.joint_1, joint_state.joint_2, joint_state.joint_3, joint_state.joint_4, joint_state.joint_5, joint_state.joint_6]
+
+
 def status_name(code: int) -> str:
     try:
         return _status_names()(code).name
@@ -283,7 +288,7 @@ class PiperArm(Arm):
         high = sdk.GetArmHighSpdInfoMsgs()
         js = joints.joint_state
         position = units.sdk_to_q7(
-            [js.joint_1, js.joint_2, js.joint_3, js.joint_4, js.joint_5, js.joint_6],
+            _joints_mdeg(js),
             gripper.gripper_state.grippers_angle,
             self._opening_max_m,
         )
@@ -389,8 +394,7 @@ class PiperArm(Arm):
         commanded = self._last_command
         if commanded is None or self.fault is not None:
             return None
-        js = self._sdk.GetArmJointMsgs().joint_state
-        measured = units.sdk_to_q7([js.joint_1, js.joint_2, js.joint_3, js.joint_4, js.joint_5, js.joint_6], 0, self._opening_max_m)[:6]
+        measured = units.sdk_to_q7(_joints_mdeg(self._sdk.GetArmJointMsgs().joint_state), 0, self._opening_max_m)[:6]
         message = self._tracking.update(commanded, measured, now)
         return None if message is None else ArmFault("tracking", message, now)
 
