@@ -23,9 +23,9 @@ def test_processes_are_started_watched_and_stopped(tmp_path, monkeypatch):
     script.write_text(
         "import sys, time\n"
         "if 'crash' in sys.argv[-1]: sys.exit(3)\n"
-        "try:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    sys.exit(0)\n"
+        "try:\n    open(sys.argv[-1] + '.ready', 'w').close()\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    sys.exit(0)\n"
     )
-    monkeypatch.setattr("eva.bringup.supervisor.node_command", lambda spec, params, python=sys.executable: [python, str(script), spec.name])
+    monkeypatch.setattr("eva.bringup.supervisor.node_command", lambda spec, params, python=sys.executable: [python, str(script), str(tmp_path / spec.name)])
     specs = [NodeSpec("executor", "executor_node", {"a": 1}), NodeSpec("crash_planner", "planner_node"), NodeSpec("sim_robot", "sim_robot_node")]
     supervisor = Supervisor(specs, {"PATH": "/usr/bin:/bin"}, tmp_path / "logs")
     supervisor.start()
@@ -36,5 +36,8 @@ def test_processes_are_started_watched_and_stopped(tmp_path, monkeypatch):
     while "crash_planner" not in supervisor.exited() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert supervisor.exited() == {"crash_planner": 3}
+    # SIGINT before a fake node reaches its handler would exit 1, a race of the test, not of the supervisor.
+    while not all((tmp_path / f"{n}.ready").exists() for n in ("executor", "sim_robot")) and time.monotonic() < deadline:
+        time.sleep(0.05)
     codes = supervisor.stop(timeout_s=5)
     assert codes == {"executor": 0, "crash_planner": 3, "sim_robot": 0}
