@@ -5,6 +5,7 @@ import pytest
 
 from eva_core.embodiment import load_embodiment
 from eva_core.embodiment.kinematics import end_effector_pose
+from eva_core.safety.clearance import check_plan_clearance
 from eva_core.safety.limiter import limit_violations
 from eva_sim.experts import ArmIk, GraspPose, MotionScript, join_waypoints, segment_duration
 from eva_sim.tasks import get_task, task_names
@@ -59,3 +60,5 @@ def test_expert_commands_respect_limits(name):
     commands = np.asarray(commands)
     assert len(commands) > 100
     assert limit_violations(q0, None, commands, EMB.control_dt, EMB.limits) == {"non_finite": 0, "position": 0, "velocity": 0, "acceleration": 0}
+    # ... and keep the arms the safety filter's clearance apart: a plan like the expert's is accepted.
+    assert check_plan_clearance(EMB, commands).ok

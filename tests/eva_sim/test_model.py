@@ -111,3 +111,32 @@ def test_config_rejects_bad_values():
         CameraConfig("cam_low")
     with pytest.raises(ConfigError, match="width"):
         CameraConfig("cam_high", 0, 240)
+
+
+def _arm_contacts(model, data) -> tuple[set[str], set[str]]:
+    """(arm-arm contact pairs, same-arm contact pairs) as "geom|geom" names."""
+    between, within = set(), set()
+    for contact in data.contact[: data.ncon]:
+        a, b = model.geom(contact.geom1).name, model.geom(contact.geom2).name
+        arms = {a.split("_", 1)[0], b.split("_", 1)[0]}
+        if arms == {"left", "right"}:
+            between.add(f"{a}|{b}")
+        elif len(arms) == 1 and arms <= {"left", "right"}:
+            within.add(f"{a}|{b}")
+    return between, within
+
+
+def test_the_arms_collide_with_each_other_but_not_with_themselves(model, embodiment):
+    data = mujoco.MjData(model)
+    ready = embodiment.ready_pose()[:6]
+    for arm in ("left", "right"):
+        for name, q in zip(joint_names(embodiment, arm), ready):
+            data.joint(name).qpos[0] = q
+    mujoco.mj_forward(model, data)
+    between, within = _arm_contacts(model, data)
+    assert not between and not within  # side by side, 60 cm apart; the shapes of one arm overlap at its joints
+    data.joint(joint_names(embodiment, "left")[0]).qpos[0] = -1.2  # both arms turned towards each other:
+    data.joint(joint_names(embodiment, "right")[0]).qpos[0] = 1.2  # the grippers meet in the middle
+    mujoco.mj_forward(model, data)
+    between, within = _arm_contacts(model, data)
+    assert between and not within

@@ -10,6 +10,7 @@ import pytest
 import torch
 import yaml
 
+from eva_core.config import ConfigError
 from eva_core.data import Dataset
 from eva_core.idm.checkpoint import load_checkpoint
 from eva_train.idm.config import IdmTrainConfig
@@ -78,6 +79,23 @@ def test_training_loss_falls_checkpoint_round_trips_and_resumes(dataset, tmp_pat
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows if r["kind"] == "start"] == [0, 60]
     assert load_checkpoint(run / "checkpoints" / "final").metadata["step"] == 80
+
+
+def test_warm_start_begins_from_the_checkpoint_and_refuses_another_architecture(dataset, tmp_path):
+    source = train(config(dataset, tmp_path / "source", steps=10, eval_every=10, ckpt_every=10), progress=False)
+    source_ckpt = load_checkpoint(source / "checkpoints" / "final")
+    # lr ~0: one step leaves the weights where the checkpoint put them (a random init would not be).
+    run = train(config(dataset, tmp_path / "warm", steps=1, lr=1e-12, warmup_steps=0, init_from=str(source / "checkpoints" / "final")), progress=False)
+    warm = load_checkpoint(run / "checkpoints" / "final")
+    for key, value in source_ckpt.model.state_dict().items():
+        assert torch.allclose(value, warm.model.state_dict()[key], atol=1e-6), key
+    assert warm.normalizer.to_dict() == source_ckpt.normalizer.to_dict()
+
+    other = dict(MODEL, widths=[8, 8])
+    with pytest.raises(ConfigError, match="init_from.*model.widths"):
+        train(config(dataset, tmp_path / "bad", model=other, init_from=str(source / "checkpoints" / "final")), progress=False)
+    with pytest.raises(ConfigError, match="init_from.*not an IDM checkpoint"):
+        train(config(dataset, tmp_path / "bad2", init_from=str(tmp_path)), progress=False)
 
 
 def test_cli_train_and_eval(dataset, tmp_path):

@@ -28,8 +28,9 @@ Adding task objects: edit the spec before the twin compiles it, either with the 
     twin = SimRobot(embodiment, spec=spec)
 
 Collision: geoms with MuJoCo's default bits (contype=1, conaffinity=1) collide with the arms, the
-grippers, the table and each other. The arms touch objects only: they pass through each other and
-through the table (the safety filter's clearance check, not the simulator, keeps the arms apart).
+grippers, the table and each other. The arms touch objects and each other (a plan that drives one
+arm into the other shows up as contact, as on the real platform), but not themselves nor the table
+(their simple shapes overlap at the joints and the bases sit in the table top).
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ from eva_sim.config import CAMERA_NAMES, SimConfig
 
 # Collision bits (MuJoCo collides two geoms when contype of one & conaffinity of the other != 0).
 # Objects keep MuJoCo's defaults (1, 1) and so collide with everything; arms and the table do not
-# collide with each other or among themselves.
+# collide with each other. Each arm then gets its own contype bit (`_arms_collide_with_each_other`),
+# so the two arms collide with one another but no arm with itself.
 ARM_COLLISION = {"contype": 2, "conaffinity": 1}
+ARM_BITS = (2, 8)  # contype of the first and second arm (4 is the table's)
 TABLE_COLLISION = {"contype": 4, "conaffinity": 1}
 NO_COLLISION = {"contype": 0, "conaffinity": 0}
 
@@ -137,7 +140,21 @@ def build_spec(embodiment: EmbodimentConfig, config: SimConfig | None = None) ->
     _environment(spec)
     for mount in embodiment.mounts:
         _arm(spec, embodiment, config, mount)
+    _arms_collide_with_each_other(spec, [mount.name for mount in embodiment.mounts])
     return spec
+
+
+def _arms_collide_with_each_other(spec: mujoco.MjSpec, arms: Sequence[str]) -> None:
+    """Give each arm's geoms (named "<arm>_...") its own contype bit and make the other arms' bits
+    part of its conaffinity: arm-arm contacts on, self-contacts still off."""
+    if len(arms) > len(ARM_BITS):
+        raise ValueError(f"the twin supports up to {len(ARM_BITS)} arms, the embodiment has {len(arms)}")
+    bits = dict(zip(arms, ARM_BITS))
+    for geom in spec.geoms:
+        arm = geom.name.split("_", 1)[0]
+        if arm in bits and geom.contype == ARM_COLLISION["contype"]:
+            geom.contype = bits[arm]
+            geom.conaffinity = ARM_COLLISION["conaffinity"] | sum(b for a, b in bits.items() if a != arm)
 
 
 def compile_model(spec: mujoco.MjSpec) -> mujoco.MjModel:

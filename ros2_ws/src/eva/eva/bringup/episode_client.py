@@ -11,6 +11,7 @@ joint states; nothing in the graph knows it is being recorded.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -50,6 +51,9 @@ class GraphError(RuntimeError):
     """The node graph is not (or no longer) there: a server never came up or a call went unanswered."""
 
 
+JOINT_QUEUE_DEPTH = 2000
+
+
 class EpisodeClient(Node):
     def __init__(self, embodiment, recorder=None, *, cameras=CAMERAS, live=None):
         super().__init__("bringup_client")
@@ -60,15 +64,20 @@ class EpisodeClient(Node):
         self.plan_client = ActionClient(self, GeneratePlan, "/planner/generate_plan")  # only to see it is up
         self.reset_client = self.create_client(ResetEpisode, "/sim_robot/reset_episode")
         self.feedback: ExecuteTask.Feedback | None = None
-        if recorder is not None or live is not None:
+        self.last_command_s = -math.inf  # monotonic arrival time of the last /joint_commands message
+        if recorder is None and live is None:  # only to see when the executor stops commanding
+            self.create_subscription(JointState, "/joint_commands", self.on_command, 10)
+        else:
             qos = QoSProfile(depth=10)
             for camera in cameras:
                 self.create_subscription(Image, f"/cameras/{camera}/image_raw", lambda m, c=camera: self.on_camera(c, m), qos)
             self.create_subscription(VideoPlan, "/video_plan", self.on_video_plan, 5)
             self.create_subscription(ActionPlan, "/action_plan/decoded", self.on_action_plan, 10)
             self.create_subscription(ActionPlan, "/action_plan/filtered", self.on_action_plan, 10)
-            self.create_subscription(JointState, "/joint_commands", self.on_command, 50)
-            self.create_subscription(JointState, "/joint_states", self.on_joint_state, 50)
+            # 200 Hz streams: a deep queue (10 s) so that a slow spin (episode end, video encoding on a
+            # loaded CPU) never drops a command from the record; a gap would read as a jump.
+            self.create_subscription(JointState, "/joint_commands", self.on_command, JOINT_QUEUE_DEPTH)
+            self.create_subscription(JointState, "/joint_states", self.on_joint_state, JOINT_QUEUE_DEPTH)
 
     def now_s(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
@@ -171,7 +180,13 @@ class EpisodeClient(Node):
         )
 
     def on_command(self, msg: JointState) -> None:
-        self._joints("command", msg)
+        self.last_command_s = time.monotonic()
+        if self.recorder is not None or self.live is not None:
+            self._joints("command", msg)
+
+    def commands_quiet_for(self) -> float:
+        """Seconds since the last command arrived (inf when none ever did)."""
+        return time.monotonic() - self.last_command_s
 
     def on_joint_state(self, msg: JointState) -> None:
         self._joints("measured", msg)

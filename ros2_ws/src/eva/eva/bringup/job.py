@@ -23,6 +23,11 @@ from eva_core.runs import RunRecorder
 STARTUP_TIMEOUT_S = 120.0  # nodes import torch/MuJoCo and load models: slow on a loaded 2-core box
 SETTLE_AFTER_RESET_S = 0.4  # fresh frames of the new episode reach the executor before the goal
 DRAIN_AFTER_EPISODE_S = 0.5  # last plans/frames of the episode reach the recorder
+# ... and the executor's grace hold (0.5 s of hold commands after a run) is over: the next episode's
+# reset must not be followed by the old pose's hold commands (the twin's arms pulled back to it, and
+# the next record starting with a jump). Waited for up to COMMANDS_QUIET_MAX_S.
+COMMANDS_QUIET_S = 0.2
+COMMANDS_QUIET_MAX_S = 5.0
 RESULT_TIMEOUT_S = 900.0  # the job gives up on an execute_task result after this (the executor has its own limits)
 
 
@@ -102,8 +107,8 @@ class MainJob:
             reset.instruction, task, 0.0, self.spin, RESULT_TIMEOUT_S,
             max_segments=max_segments, abort=self._executor_gone,
         )
-        drain = time.monotonic() + DRAIN_AFTER_EPISODE_S
-        while time.monotonic() < drain:
+        drain, give_up = time.monotonic() + DRAIN_AFTER_EPISODE_S, time.monotonic() + COMMANDS_QUIET_MAX_S
+        while time.monotonic() < drain or (self.client.commands_quiet_for() < COMMANDS_QUIET_S and time.monotonic() < give_up):
             self.spin(0.05)
         outcome = EpisodeOutcome(seed, bool(result.success), result.outcome, result.reason, int(result.segments),
                                  int(result.plans_rejected), float(result.duration_s))

@@ -13,6 +13,10 @@ from eva_sim.tasks.base import Task, body_position, set_static_position
 CAP_TOP_Z = 0.038  # m above the table with the button released
 TRAVEL = 0.015  # m of slide down to the stop
 PRESSED_DEPTH = 0.010  # m: pushed at least this far counts as pressed
+# The expert pushes the cap onto its stop and aims this far below it: a press "all the way down", so
+# that a decoded plan a few millimetres short (the IDM's error) still passes PRESSED_DEPTH. Aiming
+# only 3 mm past the threshold, IDM replays reached 6-9 mm and failed.
+PRESS_PAST_STOP = 0.006  # m
 BUTTON_MJCF = f"""
 <body name="button" pos="0.33 -0.3 0">
   <geom name="button_housing" type="box" size="0.035 0.035 0.006" pos="0 0 0.006" rgba="0.25 0.25 0.25 1"/>
@@ -56,7 +60,7 @@ class PressButton(Task):
         script = MotionScript(robot.embodiment, robot.state())
         button = body_position(robot, "button")
         x, y = button[0], button[1]
-        positions = [(x, y, CAP_TOP_Z + 0.10), (x, y, CAP_TOP_Z + 0.01), (x, y, CAP_TOP_Z - PRESSED_DEPTH - 0.003)]
+        positions = [(x, y, CAP_TOP_Z + 0.10), (x, y, CAP_TOP_Z + 0.01), (x, y, CAP_TOP_Z - TRAVEL - PRESS_PAST_STOP)]
         above, touch, press = script.ik.grasp_poses(arm, positions, 0.0, np.pi / 2, script.arm_joints(arm))
         script.move({arm: above}, {arm: 0.0})  # closed fingers: one flat fingertip pad
         script.move({arm: touch})

@@ -56,6 +56,10 @@ class IdmTrainConfig:
     # being generated; the action normalisation stays the one computed at the start.
     reload_every: int = 0
     threads: int = 0  # torch intra-op threads on CPU; 0 = torch's default
+    # Warm start: an IDM checkpoint directory (e.g. models/idm_sim) whose weights and action
+    # normalisation start the run instead of a random init; its architecture must be `model`'s.
+    # Cheaper than training from scratch when the data changed only in part. "" = random init.
+    init_from: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data", tuple(str(p) for p in self.data))

@@ -20,7 +20,8 @@ from safetensors.torch import load_file, save_file
 
 from eva_core.data import Dataset
 from eva_core.embodiment import load_embodiment
-from eva_core.idm.checkpoint import load_checkpoint, save_checkpoint
+from eva_core.config import ConfigError
+from eva_core.idm.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from eva_core.idm.metrics import idm_metrics
 from eva_core.idm.model import IdmModel, stack_frames
 from eva_core.idm.normalization import ActionNormalizer
@@ -89,6 +90,20 @@ def load_training_state(run: Path, model: IdmModel, optimizer) -> int:
         state.setdefault(int(pid), {})[name] = value
     optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
     return int(meta["step"])
+
+
+def warm_start(model: IdmModel, cfg: IdmTrainConfig):
+    """Load `cfg.init_from`'s weights into `model`; returns its action normaliser (the weights'
+    outputs are in its units, so the run keeps it)."""
+    try:
+        ckpt = load_checkpoint(cfg.init_from)
+    except CheckpointError as err:
+        raise ConfigError("init_from", str(err)) from None
+    if ckpt.config.to_dict() != cfg.model.to_dict():
+        differ = sorted(k for k, v in cfg.model.to_dict().items() if ckpt.config.to_dict().get(k) != v)
+        raise ConfigError("init_from", f"{cfg.init_from} has a different architecture (model.{differ[0]})")
+    model.load_state_dict(ckpt.model.state_dict())
+    return ckpt.normalizer
 
 
 @torch.inference_mode()
@@ -163,6 +178,8 @@ def train(cfg: IdmTrainConfig, resume: bool = False, progress: bool = True) -> P
     if resume and (run / LAST / "trainer_state.json").exists():
         step = load_training_state(run, model, optimizer)
         data.normalizer = load_checkpoint(run / LAST).normalizer
+    elif cfg.init_from:
+        data.normalizer = warm_start(model, cfg)
     model, optimizer = accelerator.prepare(model, optimizer)
     raw = accelerator.unwrap_model(model)
     gen = torch.Generator().manual_seed(cfg.seed * 1000 + accelerator.process_index + step)
