@@ -110,6 +110,14 @@ def test_cursor_with_match_tolerance_never_goes_behind_a_world_that_overshot():
     assert advance_cursor(s, [0.501], previous=0, elapsed_ticks=100, slack_ticks=0, match_tolerance=0.1, driven_ticks=20) == 50
 
 
+def test_cursor_with_match_tolerance_takes_the_first_pass_through_a_pose():
+    # Down to a press and back up through the same poses, then a hold: the world, on its way down
+    # (0.5, noisy), was driven long enough that the pace points past the press to the way back up.
+    s = np.concatenate([np.linspace(1.0, 0.0, 101), np.linspace(0.0, 1.0, 101)[1:], np.ones(50)])[:, None]
+    cursor = advance_cursor(s, [0.52], previous=0, elapsed_ticks=250, slack_ticks=0, match_tolerance=0.1, driven_ticks=170)
+    assert 45 <= cursor <= 58  # on the way down (index 48 is 0.52), never past the press (index 100)
+
+
 # --------------------------------------------------------------------------------------- plans
 
 

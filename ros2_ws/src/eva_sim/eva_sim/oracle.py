@@ -130,8 +130,9 @@ def advance_cursor(sequence: np.ndarray, command: np.ndarray, previous: int, ela
     `elapsed_ticks`, at most to the run's last index.
 
     `match_tolerance` (> 0) is for worlds driven by decoded actions, whose commands are never the
-    expert's exactly: when no command matches within `tolerance`, every index within `match_tolerance`
-    (Euclidean) of the nearest and not before it counts as a match, and the one closest to `previous +
+    expert's exactly: when no command matches within `tolerance`, the indices of the first pass of the
+    expert within `match_tolerance` (Euclidean) of the nearest distance, from that pass's nearest on,
+    count as matches, and the one closest to `previous +
     driven_ticks` (where the world would be had it kept the expert's pace while it was driven;
     `driven_ticks` defaults to `elapsed_ticks`) is taken. Without it, a slow phase of the expert (a
     squeeze, a settle) that moves less than the decoding noise would pull the cursor back to its start
@@ -144,9 +145,16 @@ def advance_cursor(sequence: np.ndarray, command: np.ndarray, previous: int, ela
     window = sequence[previous : end + 1]
     distance = np.linalg.norm(window - np.asarray(command, dtype=np.float64), axis=1)
     if match_tolerance > 0 and distance.min() > tolerance:  # no exact match: a world following decoded actions
-        nearest = int(np.argmin(distance))
-        near = np.flatnonzero(distance <= distance[nearest] + match_tolerance)
-        near = near[near >= nearest]  # never behind the nearest: a world that overshot (braking) is ahead, not behind
+        within = distance <= distance.min() + match_tolerance
+        # Only the first pass of the expert through the world's pose counts: a later pass (the way back
+        # up after a press goes through the same poses as the way down) is out of reach without the
+        # motion in between, and taking it would skip that motion (a button never pressed).
+        first = int(np.argmax(within))
+        leaves = np.flatnonzero(~within[first:])
+        run_end = first + (int(leaves[0]) if len(leaves) else len(within) - first)
+        run = np.arange(first, run_end)
+        nearest = first + int(np.argmin(distance[first:run_end]))
+        near = run[run >= nearest]  # never behind the nearest: a world that overshot (braking) is ahead, not behind
         pace = elapsed_ticks if driven_ticks is None else min(max(int(driven_ticks), 0), elapsed_ticks)
         cursor = previous + int(near[np.argmin(np.abs(near - pace))])
     else:
