@@ -2,6 +2,7 @@
 
     MUJOCO_GL=egl .venv/bin/python bench/closed_loop.py [--tasks a,b] [--episodes 20] [--seed 100]
         [--set NAME=VALUE ...] [--runs-dir DIR]
+    .venv/bin/python bench/closed_loop.py --from-runs RUN_DIR [RUN_DIR ...]   # summarise finished runs
 
 For each task: runs `eva bringup --sim --task T --episodes N --seed S --json` (the whole node graph as
 separate processes over DDS on localhost; sim_oracle planner, the shipped IDM, safety filter,
@@ -96,6 +97,17 @@ def summarise(values: list[float]) -> dict:
     return {"n": len(values), "median_s": round(statistics.median(ordered), 4), "p90_s": round(ordered[int(0.9 * (len(ordered) - 1))], 4)}
 
 
+def finished_run(run_dir: Path) -> tuple[str, int, dict]:
+    """(task, first seed, summary like `closed_loop`'s) of a run folder `eva bringup --sim` closed."""
+    from eva_core.runs.layout import load_run
+
+    run = load_run(run_dir)
+    episodes = [{"outcome": e["outcome"], "segments": e["segments"], "success": e["success"]} for e in run["episodes"]]
+    summary = {"success_rate": sum(e["success"] for e in episodes) / len(episodes) if episodes else 0.0, "episodes": episodes,
+               "graph_ok": bool(run["summary"].get("closed")), "run_dir": str(run_dir), "wall_s": None}
+    return run["summary"]["task"], int(run["summary"]["config"]["seed"]), summary
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", default=",".join(TASKS))
@@ -103,14 +115,17 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=100, help="first seed (default 100: never used to train the IDM)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="graph argument passed to eva bringup")
     parser.add_argument("--runs-dir", default=None, help="keep the run folders here (default: a temporary directory)")
+    parser.add_argument("--from-runs", nargs="+", default=None, metavar="RUN_DIR",
+                        help="run nothing: summarise these finished run folders (the expert is run on their seeds)")
     args = parser.parse_args()
     runs_dir = Path(args.runs_dir) if args.runs_dir else Path(tempfile.mkdtemp(prefix="eva_closed_loop_"))
     report = {"episodes_per_task": args.episodes, "seed": args.seed, "tasks": {}, "stages": {}, "machine": os.uname().nodename, "cpus": os.cpu_count()}
     all_stages: dict[str, list[float]] = {}
     all_waiting: list[float] = []
-    for task in args.tasks.split(","):
-        summary = closed_loop(task, args.episodes, args.seed, args.set, runs_dir)
-        expert = expert_success(task, args.seed, args.episodes)
+    jobs = [finished_run(Path(d)) for d in args.from_runs] if args.from_runs else [(t, args.seed, None) for t in args.tasks.split(",")]
+    for task, seed, summary in jobs:
+        summary = summary or closed_loop(task, args.episodes, seed, args.set, runs_dir)
+        expert = expert_success(task, seed, len(summary["episodes"]) or args.episodes)
         rate = summary["success_rate"]
         outcomes: dict[str, int] = {}
         for e in summary["episodes"]:
@@ -119,7 +134,7 @@ def main() -> int:
             "closed_loop_success_rate": rate, "expert_success_rate": expert, "ratio_to_expert": round(rate / expert, 3) if expert else None,
             "episodes_run": len(summary["episodes"]), "outcomes": outcomes, "graph_ok": summary["graph_ok"],
             "mean_segments": round(statistics.mean(e["segments"] for e in summary["episodes"]), 2) if summary["episodes"] else None,
-            "wall_s": round(summary["wall_s"], 1), "run_dir": summary["run_dir"],
+            "wall_s": round(summary["wall_s"], 1) if summary["wall_s"] is not None else None, "run_dir": summary["run_dir"], "first_seed": seed,
         }
         stages, waiting = stage_times(Path(summary["run_dir"]))
         for k, v in stages.items():
