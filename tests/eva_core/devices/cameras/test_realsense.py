@@ -103,8 +103,13 @@ def test_depth_aligned_to_colour_in_millimetres(tmp_path):
                            depth=depth.astype(np.uint16))
     with make_camera(_config("777", path, depth=True, playback_real_time=False)) as cam:
         got = _drain(cam)
-    assert [f.frame_number for f in got] == list(range(N))
-    for f, image, d in zip(got, images, depth):
+    # On a loaded CPU librealsense's syncer can hand out the first colour frame before its depth partner
+    # is decoded; an unpaired frame cannot be aligned and is skipped (seen once in CI). Every later
+    # frame must come, in order.
+    numbers = [f.frame_number for f in got]
+    assert numbers in (list(range(N)), list(range(1, N))), numbers
+    for f in got:
+        image, d = images[f.frame_number], depth[f.frame_number]
         np.testing.assert_array_equal(f.image, image)
         assert f.depth.dtype == np.uint16 and f.depth.shape == (H, W)
         valid = f.depth > 0  # alignment leaves holes at the borders
