@@ -152,9 +152,8 @@ def advance_cursor(sequence: np.ndarray, command: np.ndarray, previous: int, ela
         first = int(np.argmax(within))
         leaves = np.flatnonzero(~within[first:])
         run_end = first + (int(leaves[0]) if len(leaves) else len(within) - first)
-        run = np.arange(first, run_end)
         nearest = first + int(np.argmin(distance[first:run_end]))
-        near = run[run >= nearest]  # never behind the nearest: a world that overshot (braking) is ahead, not behind
+        near = np.arange(nearest, run_end)  # never behind the nearest: a world that overshot (braking) is ahead, not behind
         pace = elapsed_ticks if driven_ticks is None else min(max(int(driven_ticks), 0), elapsed_ticks)
         cursor = previous + int(near[np.argmin(np.abs(near - pace))])
     else:
