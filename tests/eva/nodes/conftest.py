@@ -48,7 +48,11 @@ def ros():
     try:
         yield r
     finally:
+        nodes = list(r.executor.get_nodes())  # before shutdown: it forgets them
         r.executor.shutdown()
-        for node in list(r.executor.get_nodes()):
-            node.destroy_node()
+        for node in nodes:
+            for waitable in list(node.waitables):  # action servers and clients: destroy_node leaves them alive
+                if hasattr(waitable, "destroy"):
+                    waitable.destroy()
+            node.destroy_node()  # leave discovery now, not when garbage-collected
         rclpy.shutdown(context=context)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +17,9 @@ from typing import Any
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.task import Future
 from rclpy.lifecycle import LifecycleNode
 from rclpy.node import Node
 
@@ -36,6 +39,28 @@ class EvaNodeMixin:
 
     def now_s(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
+
+    async def sleep_s(self, seconds: float) -> None:
+        """Let the node's executor run other callbacks for `seconds` (await it in an async callback)."""
+        done = Future()
+        timer = self.create_timer(seconds, lambda: done.done() or done.set_result(True), callback_group=ReentrantCallbackGroup())
+        try:
+            await done
+        finally:
+            self.destroy_timer(timer)
+
+    async def wait_for_service_s(self, client, timeout_s: float, poll_s: float = 0.05) -> bool:
+        """Whether `client`'s service shows up within `timeout_s`, without blocking the executor.
+
+        Each process discovers the others on its own: the job seeing a service says nothing about
+        whether this node has seen it yet, so a first call right after start-up waits here.
+        """
+        deadline = time.monotonic() + timeout_s
+        while not client.service_is_ready():
+            if time.monotonic() >= deadline:
+                return False
+            await self.sleep_s(poll_s)
+        return True
 
     def load_embodiment_parameter(self) -> EmbodimentConfig:
         path = self.declare("embodiment", "", "embodiment YAML (joint names, limits); empty: the checkout's default")

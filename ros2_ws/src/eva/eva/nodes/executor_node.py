@@ -27,7 +27,9 @@ from eva_interfaces.action import ExecuteTask, GeneratePlan
 from eva_interfaces.msg import ActionPlan
 
 GRACE_HOLD_S = 0.5  # keep sending the hold this long after a run ends, then let the driver's watchdog hold
-START_TIMEOUT_S = 5.0  # a goal waits this long for fresh joint feedback (just after start-up or a reset)
+# A goal waits this long for fresh joint feedback and for this process to have discovered the planner's
+# action server (just after start-up or a reset; each process discovers the others on its own).
+START_TIMEOUT_S = 5.0
 
 
 class ExecutorNode(EvaNode):
@@ -120,11 +122,12 @@ class ExecutorNode(EvaNode):
         )
 
     def try_start(self) -> None:
-        """Start the pending goal once joint feedback is fresh; a fault if none comes in time."""
+        """Start the pending goal once joint feedback is fresh and the planner is discovered; past the
+        deadline it starts anyway and faults on what is missing (stale state, no planner server)."""
         goal, deadline = self.pending_start
         obs = self.observation()
         fresh = obs.joint_stamp_s is not None and obs.now_s - obs.joint_stamp_s <= self.config.state_timeout_s
-        if not fresh and obs.now_s < deadline:
+        if not (fresh and self.plan_client.server_is_ready()) and obs.now_s < deadline:
             return
         self.pending_start = None
         try:

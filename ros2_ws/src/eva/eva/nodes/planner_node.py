@@ -32,6 +32,7 @@ class PlannerNode(EvaNode):
         self.plan_camera = self.declare("plan_camera", "cam_high", "camera the plans show (the IDM's camera)")
         self.num_frames = self.declare("num_frames", 49, "frames per plan when the goal does not say (4k+1)")
         snapshot_service = self.declare("snapshot_service", "/sim_robot/get_world_snapshot", "simulation: where the world snapshot comes from")
+        self.snapshot_wait_s = self.declare("snapshot_wait_s", 5.0, "simulation: how long a plan waits for the snapshot service to be discovered (s)")
         settings = load_yaml(config_path) if config_path else {}
         self.planner = make_planner(backend, settings, self.embodiment)
         self.snapshot_client = self.create_client(GetWorldSnapshot, snapshot_service) if self.planner.needs_world_snapshot else None
@@ -65,7 +66,7 @@ class PlannerNode(EvaNode):
             return self._abort(goal_handle, result, "no history frames in the goal")
         world = None
         if self.snapshot_client is not None:
-            if not self.snapshot_client.service_is_ready():
+            if not await self.wait_for_service_s(self.snapshot_client, self.snapshot_wait_s):
                 return self._abort(goal_handle, result, f"no world snapshot service {self.snapshot_client.srv_name}")
             response = await self.snapshot_client.call_async(GetWorldSnapshot.Request())
             if not response.success:
