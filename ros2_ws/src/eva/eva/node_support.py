@@ -19,9 +19,9 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
-from rclpy.task import Future
 from rclpy.lifecycle import LifecycleNode
 from rclpy.node import Node
+from rclpy.task import Future
 
 from eva_core.config import ConfigError
 from eva_core.embodiment import EmbodimentConfig, load_embodiment
