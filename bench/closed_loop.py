@@ -99,7 +99,7 @@ def summarise(values: list[float]) -> dict:
 
 def finished_run(run_dir: Path) -> tuple[str, int, dict]:
     """(task, first seed, summary like `closed_loop`'s) of a run folder `eva bringup --sim` closed."""
-    from eva_core.runs.layout import load_run
+    from eva_core.runs import load_run
 
     run = load_run(run_dir)
     episodes = [{"outcome": e["outcome"], "segments": e["segments"], "success": e["success"]} for e in run["episodes"]]

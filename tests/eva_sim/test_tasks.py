@@ -6,7 +6,7 @@ import pytest
 from eva_core.embodiment import load_embodiment
 from eva_sim.demos import run_episode
 from eva_sim.tasks import TASKS, get_task, task_names
-from eva_sim.tasks.base import body_position
+from eva_sim.tasks.base import body_position, held_by, iterate_commands
 
 EMB = load_embodiment()
 OBJECT = {"pick_place_bowl": "cube", "press_button": "button", "handover_block": "bar", "lift_box": "box"}
@@ -49,8 +49,6 @@ def test_expert_succeeds(name):
 def test_handover_bar_held_by_one_end_does_not_sag():
     # In a closed loop the left arm holds the bar for tens of seconds while plans are made: it must not
     # creep in the grip (without the no-slip pass it sagged ~4 mm/s and the right arm closed on air).
-    from eva_sim.tasks.base import held_by, iterate_commands
-
     task = get_task("handover_block")
     robot = task.build_robot(EMB)
     rng = np.random.default_rng(3)

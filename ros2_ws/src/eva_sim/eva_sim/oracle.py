@@ -130,11 +130,10 @@ def advance_cursor(sequence: np.ndarray, command: np.ndarray, previous: int, ela
     `elapsed_ticks`, at most to the run's last index.
 
     `match_tolerance` (> 0) is for worlds driven by decoded actions, whose commands are never the
-    expert's exactly: when no command matches within `tolerance`, the indices of the first pass of the
-    expert within `match_tolerance` (Euclidean) of the nearest distance, from that pass's nearest on,
-    count as matches, and the one closest to `previous +
-    driven_ticks` (where the world would be had it kept the expert's pace while it was driven;
-    `driven_ticks` defaults to `elapsed_ticks`) is taken. Without it, a slow phase of the expert (a
+    expert's exactly: when no command matches within `tolerance`, the indices of the expert's first pass
+    within `match_tolerance` (Euclidean) of the nearest distance, from that pass's nearest on, count as
+    matches, and the one closest to `previous + driven_ticks` (where the world would be had it kept the
+    expert's pace while it was driven; `driven_ticks` defaults to `elapsed_ticks`) is taken. Without it, a slow phase of the expert (a
     squeeze, a settle) that moves less than the decoding noise would pull the cursor back to its start
     at every replan.
     """
