@@ -18,7 +18,11 @@ setup(
     license="Apache-2.0",
     entry_points={
         "console_scripts": ["eva-train = eva_train.cli:main"],
-        # Training jobs register here as `NAME = module:register` (IDM training arrives with issue 5).
-        "eva_train.jobs": ["idm = eva_train.idm.job:register"],
+        # Training jobs register here as `NAME = module:register`.
+        "eva_train.jobs": [
+            "idm = eva_train.idm.job:register",
+            "vae = eva_train.vae.job:register",
+            "sft = eva_train.wm.job:register",
+        ],
     },
 )

@@ -30,7 +30,7 @@ class PlannerNode(EvaNode):
         backend = self.declare("backend", "sim_oracle", "planner backend: sim_oracle (simulation) or wan")
         config_path = self.declare("backend_config", "", "YAML file of the backend's settings (empty: defaults)")
         self.plan_camera = self.declare("plan_camera", "cam_high", "camera the plans show (the IDM's camera)")
-        self.num_frames = self.declare("num_frames", 49, "frames per plan when the goal does not say (4k+1)")
+        self.num_frames = self.declare("num_frames", 0, "frames per plan when the goal does not say (4k+1); 0 = the backend's default (wan: its config's num_frames)")
         snapshot_service = self.declare("snapshot_service", "/sim_robot/get_world_snapshot", "simulation: where the world snapshot comes from")
         self.snapshot_wait_s = self.declare("snapshot_wait_s", 5.0, "simulation: how long a plan waits for the snapshot service to be discovered (s)")
         settings = load_yaml(config_path) if config_path else {}
@@ -76,7 +76,7 @@ class PlannerNode(EvaNode):
                 physics=np.asarray(response.physics), command=np.asarray(response.command), setpoint=np.asarray(response.setpoint),
                 driven_ticks=int(response.driven_ticks),
             )
-        request = PlanRequest(goal.plan_id, goal.instruction, history, int(goal.num_frames or self.num_frames), world)
+        request = PlanRequest(goal.plan_id, goal.instruction, history, int(goal.num_frames or self.num_frames or self.planner.default_num_frames), world)
 
         def progress(step: int, total: int) -> None:
             goal_handle.publish_feedback(GeneratePlan.Feedback(step=step, total_steps=total))

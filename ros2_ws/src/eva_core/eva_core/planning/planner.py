@@ -101,6 +101,9 @@ class VideoPlanner(ABC):
 
     backend: ClassVar[str]  # registry name, equal to its config's `type`
     needs_world_snapshot: ClassVar[bool] = False  # True: plan() refuses a request without `world`
+    # Frames per plan when the caller does not say (the planner node's num_frames 0): 49 = 3 s at 16 fps;
+    # a backend whose model is trained on shorter clips says so (wan: its config's num_frames).
+    default_num_frames: int = 49
 
     @abstractmethod
     def plan(self, request: PlanRequest, progress: Progress | None = None) -> VideoPlanResult:

@@ -44,6 +44,7 @@ class WanPlanner(VideoPlanner):
         self.config = config
         self.embodiment = embodiment or load_embodiment()
         self.fps = float(config.fps or self.embodiment.plan_rate_hz)
+        self.default_num_frames = config.num_frames
         self.model = model if model is not None else load_wan(config)
         self.prompts = PromptEncoder(
             self.model.tokenizer, self.model.text_encoder, self.model.device, self.model.dtype, config.text_cache_size

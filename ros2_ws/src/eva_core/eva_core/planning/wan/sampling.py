@@ -44,12 +44,27 @@ def token_timesteps(frame_timesteps, per_frame: int):
 
 
 def frame_timesteps(t, batch: int, frames: int, clean_frames: int):
-    """[batch, frames]: `t` everywhere, CLEAN_TIMESTEP on the first `clean_frames` (the history)."""
+    """[batch, frames] timestep of each latent frame: `t` (a scalar, one per row [batch], or one per
+    frame [batch, frames]) where noisy, CLEAN_TIMESTEP on the first `clean_frames` (the history)."""
     import torch
 
-    out = torch.full((batch, frames), float(t), device=t.device if hasattr(t, "device") else None)
+    t = torch.as_tensor(t, dtype=torch.float32)
+    if t.dim() == 1:
+        t = t[:, None]
+    out = t.expand(batch, frames).clone()
     out[:, :clean_frames] = CLEAN_TIMESTEP
     return out
+
+
+def forcing_layout(t, batch: int, frames: int, clean_frames: int, per_frame: int):
+    """The diffusion-forcing layout of one transformer call, for sampling and training alike:
+    (frame timesteps [batch, frames], token timesteps [batch, frames * per_frame], noisy-frame mask
+    [frames] bool: the frames the model denoises and the training loss covers)."""
+    import torch
+
+    frame_t = frame_timesteps(t, batch, frames, clean_frames)
+    noisy = torch.arange(frames) >= clean_frames
+    return frame_t, token_timesteps(frame_t, per_frame), noisy
 
 
 def denoise(
@@ -91,7 +106,8 @@ def denoise(
     for i, t in enumerate(timesteps):
         inputs = [latents] * (2 if use_cfg else 1)
         if clean_frames:
-            frame_t = frame_timesteps(t, batch, frames, clean_frames)
+            frame_t, _, _ = forcing_layout(t.cpu(), batch, frames, clean_frames, per_frame)
+            frame_t = frame_t.to(latents.device)
             step_t = [frame_t] * len(inputs)
             if use_hg:  # the history replaced by noise at the highest noise level
                 no_history = latents.clone()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import string
+from dataclasses import dataclass
 from pathlib import Path
 
 TEXT_DIM = 32  # d_model of the tiny UMT5 encoder = the transformer's text_dim
@@ -54,56 +55,109 @@ def tiny_tokenizer():
     )
 
 
-def tiny_components(seed: int = 0) -> dict:
-    """The pipeline components with random weights (fixed `seed`), on the CPU in float32."""
-    import torch
-    from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanTransformer3DModel
-    from transformers import CLIPVisionConfig, CLIPVisionModel, UMT5Config, UMT5EncoderModel
+@dataclass(frozen=True)
+class ComponentSizes:
+    """Sizes of a small Wan2.1 I2V model built in code. The defaults are the smoke-test model (diffusers'
+    own test components); the twin-scale world model (eva-train sft, `scratch:`) picks larger ones."""
 
-    from eva_core.planning.wan.loading import clip_image_processor_class
+    layers: int = 2  # transformer blocks
+    heads: int = HEADS
+    head_dim: int = HEAD_DIM
+    ffn_dim: int = 32
+    text_dim: int = TEXT_DIM  # d_model of the UMT5 encoder = the transformer's text_dim
+    image_dim: int = IMAGE_DIM  # hidden size of the CLIP tower = the transformer's image_dim
+    clip_image_size: int = CLIP_IMAGE_SIZE  # px
+    clip_patch: int = 1  # CLIP patch: (size / patch)^2 + 1 image tokens in every cross-attention
+    vae_base_dim: int = 3
+    z_dim: int = 16  # latent channels (the transformer takes 2 z + 4: noisy latents, mask, condition)
+    vae_dim_mult: tuple[int, ...] = (1, 1, 1, 1)
+    rope_max_seq_len: int = 32
+    flow_shift: float = 3.0  # the scheduler's timestep shift (Wan2.1-I2V-480P: 3)
 
-    tokenizer = tiny_tokenizer()
-    torch.manual_seed(seed)
-    text_encoder = UMT5EncoderModel(UMT5Config(
-        vocab_size=len(tokenizer), d_model=TEXT_DIM, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
+
+def build_text_encoder(sizes: ComponentSizes, vocab_size: int):
+    from transformers import UMT5Config, UMT5EncoderModel
+
+    return UMT5EncoderModel(UMT5Config(
+        vocab_size=vocab_size, d_model=sizes.text_dim, d_kv=8, d_ff=2 * sizes.text_dim, num_layers=2, num_heads=4,
         relative_attention_num_buckets=8, relative_attention_max_distance=32, pad_token_id=0, eos_token_id=1,
         decoder_start_token_id=0,
     )).eval()
-    torch.manual_seed(seed + 1)
-    vae = AutoencoderKLWan(
-        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
-    ).eval()
-    torch.manual_seed(seed + 2)
-    image_encoder = CLIPVisionModel(CLIPVisionConfig(
-        hidden_size=IMAGE_DIM, projection_dim=IMAGE_DIM, num_hidden_layers=2, num_attention_heads=2,
-        image_size=CLIP_IMAGE_SIZE, intermediate_size=16, patch_size=1,
+
+
+def build_image_encoder(sizes: ComponentSizes):
+    """The CLIP vision tower and its processor (a torchvision-free image processor)."""
+    from transformers import CLIPVisionConfig, CLIPVisionModel
+
+    from eva_core.planning.wan.loading import clip_image_processor_class
+
+    encoder = CLIPVisionModel(CLIPVisionConfig(
+        hidden_size=sizes.image_dim, projection_dim=sizes.image_dim, num_hidden_layers=2, num_attention_heads=2,
+        image_size=sizes.clip_image_size, intermediate_size=4 * sizes.image_dim, patch_size=sizes.clip_patch,
     )).eval()
-    image_processor = clip_image_processor_class()(
-        size={"shortest_edge": CLIP_IMAGE_SIZE}, crop_size={"height": CLIP_IMAGE_SIZE, "width": CLIP_IMAGE_SIZE}
+    processor = clip_image_processor_class()(
+        size={"shortest_edge": sizes.clip_image_size},
+        crop_size={"height": sizes.clip_image_size, "width": sizes.clip_image_size},
     )
-    torch.manual_seed(seed + 3)
-    transformer = WanTransformer3DModel(
-        patch_size=(1, 2, 2), num_attention_heads=HEADS, attention_head_dim=HEAD_DIM, in_channels=36, out_channels=16,
-        text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
-        qk_norm="rms_norm_across_heads", rope_max_seq_len=32, image_dim=IMAGE_DIM,
+    return encoder, processor
+
+
+def build_transformer(sizes: ComponentSizes):
+    from diffusers import WanTransformer3DModel
+
+    width = sizes.heads * sizes.head_dim
+    return WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=sizes.heads, attention_head_dim=sizes.head_dim,
+        in_channels=2 * sizes.z_dim + 4, out_channels=sizes.z_dim, text_dim=sizes.text_dim, freq_dim=256,
+        ffn_dim=sizes.ffn_dim, num_layers=sizes.layers, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
+        rope_max_seq_len=sizes.rope_max_seq_len, image_dim=sizes.image_dim,
         # The image cross-attention of Wan2.1-I2V (separate k/v projections for the CLIP tokens, what
         # LoRA's add_k_proj / add_v_proj target); 14B: added_kv_proj_dim = width = 5120.
-        added_kv_proj_dim=HEADS * HEAD_DIM,
+        added_kv_proj_dim=width,
     ).eval()
-    # Wan2.1-I2V-480P's scheduler settings (flow prediction, shift 3).
-    scheduler = UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0)
+
+
+def build_scheduler(sizes: ComponentSizes):
+    from diffusers import UniPCMultistepScheduler
+
+    # Wan2.1-I2V-480P's scheduler settings (flow prediction, shift 3 by default).
+    return UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=sizes.flow_shift)
+
+
+def tiny_components(seed: int = 0, sizes: ComponentSizes | None = None, vae=None) -> dict:
+    """The pipeline components with random weights (fixed `seed`), on the CPU in float32; `vae` replaces
+    the random autoencoder (e.g. one trained with `eva-train vae`; its z_dim must be `sizes.z_dim`)."""
+    import torch
+    from diffusers import AutoencoderKLWan
+
+    sizes = sizes or ComponentSizes()
+    tokenizer = tiny_tokenizer()
+    torch.manual_seed(seed)
+    text_encoder = build_text_encoder(sizes, len(tokenizer))
+    torch.manual_seed(seed + 1)
+    if vae is None:
+        vae = AutoencoderKLWan(
+            base_dim=sizes.vae_base_dim, z_dim=sizes.z_dim, dim_mult=list(sizes.vae_dim_mult), num_res_blocks=1,
+            temperal_downsample=[False, True, True],
+        ).eval()
+    elif vae.config.z_dim != sizes.z_dim:
+        raise ValueError(f"the autoencoder has z_dim {vae.config.z_dim}, the sizes say {sizes.z_dim}")
+    torch.manual_seed(seed + 2)
+    image_encoder, image_processor = build_image_encoder(sizes)
+    torch.manual_seed(seed + 3)
+    transformer = build_transformer(sizes)
     return dict(
-        tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, scheduler=scheduler,
+        tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, scheduler=build_scheduler(sizes),
         image_processor=image_processor, image_encoder=image_encoder, transformer=transformer,
     )
 
 
-def build_tiny_wan(directory: str | Path, seed: int = 0) -> Path:
-    """Write a complete diffusers-format Wan2.1 I2V directory with random weights; returns it."""
+def save_components(components: dict, directory: str | Path) -> Path:
+    """Write pipeline components as a complete diffusers-format Wan2.1 I2V directory; returns it."""
     from diffusers import WanImageToVideoPipeline
 
     directory = Path(directory)
-    pipe = WanImageToVideoPipeline(**tiny_components(seed))
+    pipe = WanImageToVideoPipeline(**components)
     pipe.save_pretrained(directory, safe_serialization=True)
     # Name the processor and tokenizer classes as the Wan-AI repositories do, not this transformers
     # version's backend classes, so the layout is the one a real checkpoint has.
@@ -113,6 +167,11 @@ def build_tiny_wan(directory: str | Path, seed: int = 0) -> Path:
     index["tokenizer"] = ["transformers", "AutoTokenizer"]
     index_path.write_text(json.dumps(index, indent=2) + "\n")
     return directory
+
+
+def build_tiny_wan(directory: str | Path, seed: int = 0) -> Path:
+    """Write a complete diffusers-format Wan2.1 I2V directory with random weights; returns it."""
+    return save_components(tiny_components(seed), directory)
 
 
 def build_tiny_lora(model_dir: str | Path, out_path: str | Path, rank: int = 4, seed: int = 0, scale: float = 0.5) -> Path:

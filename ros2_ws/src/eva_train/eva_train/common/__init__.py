@@ -1,0 +1,1 @@
+"""Plumbing shared by the training jobs: metrics log and curves, schedules, frame sources."""

@@ -1,0 +1,36 @@
+"""`eva-train sft --config YAML [--resume]`: supervised fine-tuning of the video world model."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "sft",
+        help="train the video world model (flow matching with diffusion forcing; LoRA or full)",
+        description="Supervised fine-tuning of the Wan2.1 image-to-video world model on LeRobot datasets "
+        "(history frames + instruction -> future frames of the plan camera). mode: lora adds adapters to a "
+        "pretrained model and saves pytorch_lora_weights.safetensors (for a planner config's loras:); mode: "
+        "full trains every transformer weight (e.g. a small model from scratch) and saves a complete model "
+        "directory (for a planner config's model_dir:). Writes metrics.jsonl, curves.png, samples/*.png and "
+        "checkpoints/{last,final} under out_dir. Multi-GPU: `accelerate launch -m eva_train.cli sft ...`.",
+    )
+    parser.add_argument("--config", required=True, metavar="YAML", help="training config (config/train/wm_sim.yaml, config/train/sft_14b.yaml)")
+    parser.add_argument("--resume", action="store_true", help="continue from out_dir/checkpoints/last")
+    parser.add_argument("--out-dir", default=None, help="override the config's out_dir")
+    parser.add_argument("--steps", type=int, default=None, help="override the config's steps")
+    parser.add_argument("--time-limit-min", type=float, default=None, help="override the wall-clock budget (minutes)")
+    parser.add_argument("--no-progress", action="store_true", help="no tqdm bar")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from eva_train.wm.config import SftConfig
+    from eva_train.wm.sft import train
+
+    cfg = SftConfig.from_yaml(args.config, out_dir=args.out_dir, steps=args.steps, time_limit_min=args.time_limit_min)
+    run_dir = train(cfg, resume=args.resume, progress=not args.no_progress)
+    print(f"checkpoints: {run_dir / 'checkpoints'}")
+    return 0
