@@ -22,6 +22,7 @@ setup(
         "eva_train.jobs": [
             "idm = eva_train.idm.job:register",
             "vae = eva_train.vae.job:register",
+            "vae-roundtrip = eva_train.vae.job:register_roundtrip",
             "sft = eva_train.wm.job:register",
         ],
     },

@@ -15,7 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="eva-train",
         description="Offline training for the EVA stack. Installed jobs: "
-        + (", ".join(e.name for e in jobs) if jobs else "none yet (IDM training arrives with issue 5)."),
+        + (", ".join(e.name for e in jobs) if jobs else "none (reinstall the eva_train package)."),
     )
     subparsers = parser.add_subparsers(dest="job", metavar="JOB")
     for entry in jobs:
@@ -29,7 +29,18 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
-    return int(args.func(args) or 0)
+    from eva_core.config import ConfigError
+    from eva_core.data.features import DatasetError
+
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as err:
+        # A bad config is the researcher's to fix: one readable line naming the key, no traceback.
+        print(f"eva-train {args.job}: configuration error: {err}", file=sys.stderr)
+        return 2
+    except DatasetError as err:
+        print(f"eva-train {args.job}: dataset error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -32,3 +32,12 @@ def test_plan_size_rounds_the_frames_down_to_multiples_of_16():
     assert plan_size(480, 832, (120, 160)) == (480, 832)
     with pytest.raises(ValueError, match="too small"):
         plan_size(None, None, (12, 40))
+
+
+def test_a_short_history_is_padded_to_the_wanted_layout_when_asked():
+    frames = [np.full((2, 2, 3), i, np.uint8) for i in range(2)]
+    assert len(history_clip(frames, 4)) == 1 + 4  # 2 observed -> 5 frames either way
+    one = [frames[1]]
+    assert len(history_clip(one, 4)) == 1  # the first plan: one frame, one latent
+    padded = history_clip(one, 4, pad=True)
+    assert padded.shape == (5, 2, 2, 3) and (padded == 1).all()  # the layout of 4 observed frames

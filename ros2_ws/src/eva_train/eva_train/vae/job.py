@@ -31,3 +31,40 @@ def run(args: argparse.Namespace) -> int:
     run_dir = train(cfg, resume=args.resume, progress=not args.no_progress)
     print(f"final autoencoder: {run_dir / 'checkpoints' / 'final' / 'vae'}")
     return 0
+
+
+def register_roundtrip(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "vae-roundtrip",
+        help="copy datasets with the plan camera passed through an autoencoder (frames as a world model renders them)",
+        description="For each DATASET write OUT_DIR/<its name>: the same episodes, states and actions, with only "
+        "the plan camera, every frame encoded and decoded by the autoencoder at its resolution. Train the IDM on "
+        "these next to the originals so that it reads a world model's plans as well as camera frames.",
+    )
+    parser.add_argument("datasets", nargs="+", metavar="DATASET", help="LeRobot v3 dataset directories")
+    parser.add_argument("--vae", required=True, metavar="DIR", help="AutoencoderKLWan directory (e.g. models/wm_sim/vae)")
+    parser.add_argument("--resolution", default="128x96", metavar="WxH", help="the world model's frame size (default: 128x96)")
+    parser.add_argument("--camera", default="cam_high", help="the plan camera (default: cam_high)")
+    parser.add_argument("--out-dir", required=True, metavar="DIR", help="where the copies go (one folder per dataset)")
+    parser.add_argument("--no-progress", action="store_true", help="no tqdm bar")
+    parser.set_defaults(func=run_roundtrip)
+    return parser
+
+
+def run_roundtrip(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from diffusers import AutoencoderKLWan
+
+    from eva_core.config import ConfigError
+    from eva_train.vae.roundtrip import roundtrip_dataset
+
+    try:
+        width, height = (int(v) for v in args.resolution.lower().split("x"))
+    except ValueError:
+        raise ConfigError("--resolution", f"must be WxH, e.g. 128x96, got {args.resolution!r}") from None
+    vae = AutoencoderKLWan.from_pretrained(args.vae, local_files_only=True).eval()
+    for src in args.datasets:
+        out = roundtrip_dataset(vae, src, Path(args.out_dir) / Path(src).name, args.camera, (height, width), not args.no_progress)
+        print(out)
+    return 0

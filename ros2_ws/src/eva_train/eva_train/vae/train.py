@@ -30,7 +30,9 @@ def build_vae(cfg: VaeTrainConfig):
 
     if cfg.init_from:
         return AutoencoderKLWan.from_pretrained(cfg.init_from, local_files_only=True)
-    return AutoencoderKLWan(**cfg.architecture.to_kwargs())
+    z = cfg.architecture.z_dim
+    # Identity latent statistics until the end of training measures them (Wan's defaults are 16 long).
+    return AutoencoderKLWan(**cfg.architecture.to_kwargs(), latents_mean=[0.0] * z, latents_std=[1.0] * z)
 
 
 def build_banks(cfg: VaeTrainConfig, progress: bool) -> tuple[FrameBank, FrameBank]:

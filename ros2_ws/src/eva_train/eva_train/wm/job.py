@@ -21,6 +21,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--out-dir", default=None, help="override the config's out_dir")
     parser.add_argument("--steps", type=int, default=None, help="override the config's steps")
     parser.add_argument("--time-limit-min", type=float, default=None, help="override the wall-clock budget (minutes)")
+    parser.add_argument("--lr", type=float, default=None, help="override the config's learning rate (e.g. lower it for a resumed run)")
     parser.add_argument("--no-progress", action="store_true", help="no tqdm bar")
     parser.set_defaults(func=run)
     return parser
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from eva_train.wm.config import SftConfig
     from eva_train.wm.sft import train
 
-    cfg = SftConfig.from_yaml(args.config, out_dir=args.out_dir, steps=args.steps, time_limit_min=args.time_limit_min)
+    cfg = SftConfig.from_yaml(args.config, out_dir=args.out_dir, steps=args.steps, time_limit_min=args.time_limit_min, lr=args.lr)
     run_dir = train(cfg, resume=args.resume, progress=not args.no_progress)
     print(f"checkpoints: {run_dir / 'checkpoints'}")
     return 0

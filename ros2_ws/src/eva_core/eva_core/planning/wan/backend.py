@@ -101,7 +101,7 @@ class WanPlanner(VideoPlanner):
         t0 = time.perf_counter()
         height, width = plan_size(cfg.height, cfg.width, request.current.shape[:2])
         diffusion_forcing = cfg.history_mode == "diffusion_forcing"
-        clip = history_clip(request.history, cfg.history_frames) if diffusion_forcing else request.current[None]
+        clip = history_clip(request.history, cfg.history_frames, cfg.pad_history) if diffusion_forcing else request.current[None]
         layout = ClipLayout(len(clip), request.num_frames)
         lat_h, lat_w = height // m.pipe.vae_scale_factor_spatial, width // m.pipe.vae_scale_factor_spatial
         z = m.vae.config.z_dim

@@ -65,6 +65,11 @@ class WanPlannerConfig(PlannerConfig):
     # into whole latents, so the history is padded at its old end (oldest frame repeated) to 1 + 4m
     # frames: 4 -> 5 frames = 2 latent frames. Fewer observed frames (the first plan) use what there is.
     history_frames: int = 4
+    # Pad a shorter history (the first plans of an episode) to history_frames by repeating the oldest
+    # frame, so every plan has the clip layout of a model trained on that one layout (the twin model;
+    # at the start of an episode the arms rest, so repeated frames are what was seen). False: the
+    # shortest whole-latent history of what was observed (models trained with random history, LVP).
+    pad_history: bool = False
     # "diffusion_forcing": the history latents sit clean (timestep 0) in front of the noisy future in one
     # sequence with per-token timesteps, as LVP-initialised checkpoints are trained (diffusion forcing
     # with random history). "first_frame": plain Wan2.1 image-to-video from the current view (for

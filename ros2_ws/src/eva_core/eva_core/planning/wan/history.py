@@ -60,11 +60,12 @@ def history_length(available: int, wanted: int) -> int:
     return 1 + VAE_TIME_STRIDE * math.ceil((n - 1) / VAE_TIME_STRIDE)
 
 
-def history_clip(history: Sequence[np.ndarray], wanted: int) -> np.ndarray:
+def history_clip(history: Sequence[np.ndarray], wanted: int, pad: bool = False) -> np.ndarray:
     """uint8 [1 + 4m, H, W, 3]: the last `wanted` frames (oldest first), padded at the old end by
-    repeating the oldest one until the length is 1 + 4m."""
+    repeating the oldest one until the length is 1 + 4m; with `pad`, a shorter history (the first plans
+    of an episode) is padded as if `wanted` frames had been observed, so every clip has one layout."""
     used = list(history)[-max(1, int(wanted)):]
-    length = history_length(len(used), wanted)
+    length = history_length(wanted if pad else len(used), wanted)
     frames = [used[0]] * (length - len(used)) + used
     return np.stack(frames)
 
