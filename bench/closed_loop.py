@@ -3,12 +3,14 @@
     MUJOCO_GL=egl .venv/bin/python bench/closed_loop.py [--tasks a,b] [--episodes 20] [--seed 100]
         [--set NAME=VALUE ...] [--runs-dir DIR]
     .venv/bin/python bench/closed_loop.py --from-runs RUN_DIR [RUN_DIR ...]   # summarise finished runs
+    ... --set planner=wan --set planner_config=config/planner/wan_sim.yaml     # the learned world model
 
 For each task: runs `eva bringup --sim --task T --episodes N --seed S --json` (the whole node graph as
 separate processes over DDS on localhost; sim_oracle planner, the shipped IDM, safety filter,
 receding-horizon executor), runs the task's scripted expert physics-only on the same seeds, and reads
 the run folder. Prints JSON: per task the closed-loop and expert success rates and their ratio, and
-over every plan the median / p90 seconds of each stage of a plan cycle:
+per task the mean executability score of the plans and the fraction of plans not executed, and over
+every plan the median / p90 seconds of each stage of a plan cycle:
   planning    the planner backend (sim_oracle: snapshot, roll-out, rendering; the first plan of an
               episode also records the expert),
   transfer    video plan published -> IDM starts decoding (DDS, 49 images) plus decoded -> filter,
@@ -90,6 +92,27 @@ def stage_times(run_dir: Path) -> tuple[dict[str, list[float]], list[float]]:
     return stages, waiting
 
 
+def plan_quality(run_dir: Path) -> dict:
+    """Over every plan of a run: the mean executability score (0-10, the IDM's decoding of the plan
+    scored by the reward) and the fraction of plans not executed (score below the executor's threshold,
+    rejected by the safety filter, or overtaken)."""
+    from eva_core.runs import load_run
+
+    scores, statuses = [], []
+    for episode in load_run(run_dir)["episodes"]:
+        for entry in episode.get("plans", []):
+            statuses.append(entry.get("status"))
+            score = entry.get("score")
+            if isinstance(score, (int, float)) and score == score:
+                scores.append(float(score))
+    n = len(statuses)
+    return {
+        "plans": n,
+        "mean_score": round(statistics.mean(scores), 3) if scores else None,
+        "discarded_fraction": round(sum(s != "executed" for s in statuses) / n, 3) if n else None,
+    }
+
+
 def summarise(values: list[float]) -> dict:
     if not values:
         return {"n": 0}
@@ -135,6 +158,7 @@ def main() -> int:
             "episodes_run": len(summary["episodes"]), "outcomes": outcomes, "graph_ok": summary["graph_ok"],
             "mean_segments": round(statistics.mean(e["segments"] for e in summary["episodes"]), 2) if summary["episodes"] else None,
             "wall_s": round(summary["wall_s"], 1) if summary["wall_s"] is not None else None, "run_dir": summary["run_dir"], "first_seed": seed,
+            **plan_quality(Path(summary["run_dir"])),
         }
         stages, waiting = stage_times(Path(summary["run_dir"]))
         for k, v in stages.items():

@@ -37,6 +37,14 @@ def test_diffusion_forcing_plan_keeps_the_encoded_history(df_planner, history):
     np.testing.assert_array_equal(info["history_latents"], encoded)  # the history slots stayed clean
 
 
+def test_pad_history_gives_the_first_plan_the_trained_layout(cpu_config, embodiment, history):
+    planner = make_planner("wan", cpu_config(pad_history=True, num_frames=9), embodiment)
+    assert planner.default_num_frames == 9
+    result = planner.plan(PlanRequest("p0", "press the red button", history[-1:], num_frames=9))
+    assert (result.info["clip_frames"], result.info["latent_frames"]) == (13, 4)  # as with 4 observed frames
+    planner.close()
+
+
 def test_text_embeddings_are_cached_per_instruction(df_planner, history):
     misses = df_planner.prompts.misses
     first = df_planner.plan(PlanRequest("c1", "open the drawer", history[-1:], num_frames=5))
