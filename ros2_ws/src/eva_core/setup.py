@@ -25,6 +25,7 @@ setup(
             "devices = eva_core.cli.devices_cmd:register",
             "idm = eva_core.cli.idm_cmd:register",
             "plan = eva_core.cli.plan_cmd:register",
+            "wm = eva_core.cli.wm_cmd:register",
         ],
         "eva.planners": ["wan = eva_core.planning.wan:register"],
     },

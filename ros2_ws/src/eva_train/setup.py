@@ -24,6 +24,7 @@ setup(
             "vae = eva_train.vae.job:register",
             "vae-roundtrip = eva_train.vae.job:register_roundtrip",
             "sft = eva_train.wm.job:register",
+            "grpo = eva_train.grpo.job:register",
         ],
     },
 )

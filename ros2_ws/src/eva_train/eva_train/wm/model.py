@@ -62,3 +62,12 @@ class WindowEncoder:
     @torch.inference_mode()
     def text(self, instruction: str) -> torch.Tensor:
         return self.prompts(instruction)[0]
+
+
+def export_model(model: WanModel, transformer, directory) -> None:
+    """Write a complete model directory (diffusers format) with `transformer` in place of the model's:
+    what a planner config's model_dir loads."""
+    from eva_core.planning.wan.tiny import save_components
+
+    save_components(dict(transformer=transformer, vae=model.vae, text_encoder=model.text_encoder, tokenizer=model.tokenizer,
+                         image_encoder=model.image_encoder, image_processor=model.image_processor, scheduler=model.scheduler), directory)

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import torch
 
-from eva_core.planning.wan.tiny import save_components
 from eva_train.common.metrics import MetricsLog, plot_series, read_rows
 from eva_train.common.optimizer_state import has_state, load_optimizer, save_optimizer
 from eva_train.common.schedule import warmup_constant
@@ -26,7 +25,7 @@ from eva_train.wm.config import SftConfig
 from eva_train.wm.data import SftData, batch_from, build_data, sample_batch
 from eva_train.wm.flow import draw_sigmas, flow_matching_loss
 from eva_train.wm.lora import add_lora, save_lora
-from eva_train.wm.model import WindowEncoder, build_model
+from eva_train.wm.model import WindowEncoder, build_model, export_model
 from eva_train.wm.samples import future_psnr, sample_plans, save_strip
 
 LAST, FINAL = "checkpoints/last", "checkpoints/final"
@@ -72,9 +71,7 @@ def save_checkpoint(path: Path, cfg: SftConfig, model, transformer, optimizer, s
     if cfg.mode == "lora":
         save_lora(transformer, path)
     else:
-        components = dict(transformer=transformer, vae=model.vae, text_encoder=model.text_encoder, tokenizer=model.tokenizer,
-                          image_encoder=model.image_encoder, image_processor=model.image_processor, scheduler=model.scheduler)
-        save_components(components, path / "model")
+        export_model(model, transformer, path / "model")
     if optimizer is not None:
         save_optimizer(path, optimizer, step, extra)
     (path / "train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
