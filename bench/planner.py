@@ -2,11 +2,14 @@
 
     .venv/bin/python bench/planner.py                          # tiny random Wan2.1 + LoRA on the CPU
     .venv/bin/python bench/planner.py --model wan14b --device cuda --height 480 --width 832 --steps 4,10,40
+    .venv/bin/python bench/planner.py --planner-config config/planner/wan_sim.yaml --steps 5,10,20 --frames 17   # the twin model
 
 `--model tiny` builds the CI smoke-test model (eva_core.planning.wan.tiny) with a LoRA adapter in a
 temporary directory and loads it through the real loading path. `--model wan14b` builds a transformer
 of Wan2.1-I2V-14B's size with random weights directly on the device (eva_core.planning.wan.sized): the
 frames are noise, the compute and memory are the real model's; it needs a GPU with ~40 GB free.
+`--planner-config` loads a trained model from a planner config (its device, dtype, size and history
+settings; --steps and --frames still apply).
 
 Each plan is one `WanPlanner.plan` call (history of 4 frames, diffusion-forcing conditioning, 49 frames by
 default) after one warm-up plan at the same settings. Per step count it reports the median seconds per
@@ -46,7 +49,17 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--idm", default="models/idm_sim", help="IDM checkpoint for the decode time ('' to skip)")
     parser.add_argument("--layers", type=int, default=None, help="wan14b only: fewer transformer layers (testing)")
     parser.add_argument("--heads", type=int, default=None, help="wan14b only: fewer attention heads (testing)")
-    return parser.parse_args()
+    parser.add_argument("--planner-config", default=None, metavar="YAML", help="a trained model's planner config instead of --model")
+    args = parser.parse_args()
+    if args.planner_config:
+        from eva_core.config import build, load_yaml
+        from eva_core.planning.wan.config import WanPlannerConfig
+
+        cfg = build(WanPlannerConfig, load_yaml(args.planner_config), source=args.planner_config)
+        args.model, args.device, args.dtype = f"config:{args.planner_config}", cfg.device, cfg.dtype
+        args.height, args.width = cfg.height or args.height, cfg.width or args.width
+        args.loaded_config = cfg
+    return args
 
 
 def _build_tiny(workdir: Path):
@@ -68,7 +81,13 @@ def _planner(args, workdir: Path, steps: int, embodiment, cache: dict):
     dtype = args.dtype or ("float32" if args.device == "cpu" else "bfloat16")
     common = dict(device=args.device, dtype=dtype, steps=steps, num_frames=args.frames, height=args.height,
                   width=args.width, candidates=args.candidates, idm_checkpoint=args.idm if args.candidates > 1 else "")
-    if args.model == "tiny":
+    if getattr(args, "loaded_config", None) is not None:
+        import dataclasses
+
+        config = dataclasses.replace(args.loaded_config, steps=steps, num_frames=args.frames, candidates=args.candidates)
+        if "model" not in cache:
+            cache["model"] = WanPlanner(config, embodiment).model
+    elif args.model == "tiny":
         if "dir" not in cache:
             cache["dir"], cache["lora"] = _build_tiny(workdir)
         config = WanPlannerConfig(model_dir=str(cache["dir"]), loras=({"path": str(cache["lora"]), "weight": 1.0},), **common)

@@ -63,7 +63,10 @@ def run_roundtrip(args: argparse.Namespace) -> int:
         width, height = (int(v) for v in args.resolution.lower().split("x"))
     except ValueError:
         raise ConfigError("--resolution", f"must be WxH, e.g. 128x96, got {args.resolution!r}") from None
+    from eva_core.planning.wan.cpu_conv import use_onednn_conv3d
+
     vae = AutoencoderKLWan.from_pretrained(args.vae, local_files_only=True).eval()
+    use_onednn_conv3d(vae)
     for src in args.datasets:
         out = roundtrip_dataset(vae, src, Path(args.out_dir) / Path(src).name, args.camera, (height, width), not args.no_progress)
         print(out)

@@ -25,14 +25,19 @@ from eva_train.vae.config import VaeTrainConfig
 LAST, FINAL = "checkpoints/last", "checkpoints/final"
 
 
-def build_vae(cfg: VaeTrainConfig):
+def build_vae(cfg: VaeTrainConfig, resume_dir: Path | None = None):
     from diffusers import AutoencoderKLWan
 
-    if cfg.init_from:
-        return AutoencoderKLWan.from_pretrained(cfg.init_from, local_files_only=True)
-    z = cfg.architecture.z_dim
-    # Identity latent statistics until the end of training measures them (Wan's defaults are 16 long).
-    return AutoencoderKLWan(**cfg.architecture.to_kwargs(), latents_mean=[0.0] * z, latents_std=[1.0] * z)
+    from eva_core.planning.wan.cpu_conv import use_onednn_conv3d
+
+    if resume_dir is not None or cfg.init_from:
+        vae = AutoencoderKLWan.from_pretrained(resume_dir or cfg.init_from, local_files_only=True)
+    else:
+        z = cfg.architecture.z_dim
+        # Identity latent statistics until the end of training measures them (Wan's defaults are 16 long).
+        vae = AutoencoderKLWan(**cfg.architecture.to_kwargs(), latents_mean=[0.0] * z, latents_std=[1.0] * z)
+    use_onednn_conv3d(vae)  # batch-1 evaluation and statistics passes: PyTorch's slow conv3d path otherwise
+    return vae
 
 
 def build_banks(cfg: VaeTrainConfig, progress: bool) -> tuple[FrameBank, FrameBank]:
@@ -174,11 +179,7 @@ def train(cfg: VaeTrainConfig, resume: bool = False, progress: bool = True) -> P
     torch.manual_seed(cfg.seed)
     train_bank, val_bank = build_banks(cfg, progress and main)
     bg = background(train_bank)
-    vae = build_vae(cfg) if not (resume and has_state(run / LAST)) else None
-    if vae is None:
-        from diffusers import AutoencoderKLWan
-
-        vae = AutoencoderKLWan.from_pretrained(run / LAST / "vae", local_files_only=True)
+    vae = build_vae(cfg, run / LAST / "vae" if resume and has_state(run / LAST) else None)
     vae.train()
     optimizer = torch.optim.AdamW(vae.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step = load_optimizer(run / LAST, optimizer)["step"] if resume and has_state(run / LAST) else 0

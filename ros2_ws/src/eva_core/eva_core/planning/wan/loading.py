@@ -244,6 +244,11 @@ def assemble_wan(components: dict[str, Any], config: WanPlannerConfig, device) -
         pipe.enable_model_cpu_offload(device=device)
     else:
         pipe.to(device)
+    if device.type == "cpu":  # batch-1 3-D convolutions would take PyTorch's slow path (see cpu_conv)
+        from eva_core.planning.wan.cpu_conv import use_onednn_conv3d
+
+        use_onednn_conv3d(vae)
+        use_onednn_conv3d(transformer)
     if config.compile:
         transformer.compile()  # in place: the pipeline, LoRA calls and our loop keep the same module
     return WanModel(
