@@ -61,8 +61,22 @@ def test_odd_sizes_are_fine_losslessly():
 
 
 @pytest.mark.parametrize("kwargs, key", [({"crf": 60}, "video.crf"), ({"preset": "turbo"}, "video.preset"),
-                                         ({"gop": 0}, "video.gop")])
+                                         ({"gop": 0}, "video.gop"), ({"preset": "10"}, "video.preset"),
+                                         ({"codec": VideoCodec.AV1, "preset": "veryfast"}, "video.preset"),
+                                         ({"codec": VideoCodec.AV1, "preset": "10", "crf": 64}, "video.crf")])
 def test_bad_video_config(kwargs, key):
     with pytest.raises(ConfigError) as err:
         VideoConfig(**kwargs)
     assert err.value.key == key
+
+
+def test_av1_config_and_schema(joint_names):
+    config = VideoConfig.av1(crf=40)  # above x264's range, within SVT-AV1's
+    assert (config.encoder, config.codec_name, config.stored_pix_fmt) == ("libsvtav1", "av1", "yuv420p")
+    schema = DatasetSchema.build(16, {"cam_high": (480, 640)}, joint_names, video=config)
+    info = json.loads(json.dumps(schema.info(total_episodes=0, total_frames=0, total_tasks=0)))
+    assert DatasetSchema.from_info(info).video == config
+    assert info["features"]["observation.images.cam_high"]["info"]["video.codec"] == "av1"
+    with pytest.raises(ConfigError) as err:  # yuv420p needs even sizes, whatever the codec
+        DatasetSchema.build(16, {"cam_high": (23, 32)}, joint_names, video=config)
+    assert err.value.key == "cameras.cam_high"

@@ -90,8 +90,10 @@ def test_parquet_columns_and_meta_tables(new_writer, kit):
     assert frames.column("episode_index").to_pylist() == [1] * 9
     assert frames.column("task_index").to_pylist() == [1] * 9
 
+    # LeRobot's layout: the task text is the pandas index (column `__index_level_0__`), see test_lerobot_layout
     tasks = pq.read_table(writer.root / "meta/tasks.parquet").to_pylist()
-    assert tasks == [{"task_index": 0, "task": "pick the cube"}, {"task_index": 1, "task": "open the drawer"}]
+    assert tasks == [{"task_index": 0, "__index_level_0__": "pick the cube"},
+                     {"task_index": 1, "__index_level_0__": "open the drawer"}]
 
     rows = pq.read_table(writer.root / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
     assert [r["episode_index"] for r in rows] == [0, 1, 2]

@@ -4,10 +4,10 @@ Layout (LeRobotDataset v3.0 paths and field names; one episode per file, see bel
 
     root/
       meta/info.json                                     schema, fps, totals, path templates
-      meta/tasks.parquet                                 task_index, task
-      meta/stats.json                                    per-feature mean/std/min/max/count
+      meta/tasks.parquet                                 task_index; the task text is the (pandas) row label
+      meta/stats.json                                    per-feature mean/std/min/max/count/q01..q99
       meta/episodes/chunk-000/file-000.parquet           one row per committed episode (the commit point)
-      data/chunk-{c:03d}/file-{f:03d}.parquet            frames of one episode
+      data/chunk-{c:03d}/file-{f:03d}.parquet            frames of one episode (+ `huggingface` schema metadata)
       videos/observation.images.{cam}/chunk-{c:03d}/file-{f:03d}.mp4   one stream per camera and episode
 
 LeRobot v3 may pack several episodes into one data or video file; our writer puts exactly one episode
@@ -31,6 +31,7 @@ from typing import Any
 import pyarrow as pa
 
 from eva_core.config import ConfigError
+from eva_core.data.interop import hf_schema_metadata
 
 CODEBASE_VERSION = "v3.0"
 CHUNKS_SIZE = 1000  # files per chunk directory (the LeRobot v3 default)
@@ -50,6 +51,10 @@ TIMESTAMP = "timestamp"
 IMAGE_PREFIX = "observation.images."
 INDEX_COLUMNS = ("frame_index", "episode_index", "index", "task_index")
 STAT_NAMES = ("mean", "std", "min", "max")
+# LeRobot's quantile statistics (`DEFAULT_QUANTILES` in lerobot 0.4's compute_stats), named q01..q99.
+QUANTILE_LEVELS = (0.01, 0.10, 0.50, 0.90, 0.99)
+QUANTILE_NAMES = tuple(f"q{round(q * 100):02d}" for q in QUANTILE_LEVELS)
+IMAGE_STATS_SHAPE = (3, 1, 1)  # per RGB channel, broadcastable over [C, H, W] (LeRobot's convention)
 
 _CAMERA_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
@@ -69,31 +74,37 @@ def chunk_and_file(episode_index: int) -> tuple[int, int]:
 
 
 class VideoCodec(enum.Enum):
-    """How camera streams are encoded. Both decode with the stock FFmpeg H.264 decoder."""
+    """How camera streams are encoded."""
 
-    # libx264, yuv420p, constant quality `crf`: small files that any player (and LeRobot) decodes;
+    # libx264, yuv420p, constant quality `crf`: small files that any player, browser and LeRobot decode;
     # lossy (chroma subsampled, quantised), so frames read back close to, not equal to, what was written.
     H264 = "h264"
-    # libx264rgb at qp 0 on planar RGB (High 4:4:4 Predictive profile): frames read back bit-exact.
-    # Files are several times larger and browsers cannot play them; FFmpeg-based tools (PyAV,
-    # torchcodec, LeRobot) can.
+    # libx264rgb at qp 0 on planar RGB (High 4:4:4 Predictive profile): frames read back bit-exact, which
+    # the twin's IDM data wants. Files are several times larger and browsers cannot play them;
+    # FFmpeg-based tools (PyAV, torchcodec, LeRobot) can.
     H264_LOSSLESS = "h264_lossless"
+    # libsvtav1, yuv420p, constant quality `crf`: LeRobot's own default for recordings; about half the
+    # size of H.264 at equal quality. Needs an FFmpeg built with SVT-AV1 (PyAV's wheels are) to write,
+    # and an AV1 decoder (dav1d) to read.
+    AV1 = "av1"
 
 
 @dataclass(frozen=True)
 class VideoConfig:
     codec: VideoCodec = VideoCodec.H264  # lossy H.264 by default: ~10x smaller than lossless on camera images
-    crf: int = 18  # H264 only; 0..51, 18 is visually lossless for x264 and keeps IDM-relevant edges
-    preset: str = "veryfast"  # x264 speed/size trade-off; veryfast keeps three 640x480 streams real-time on 2 cores
+    crf: int = 18  # lossy codecs only; x264 0..51 (18 is visually lossless, keeps IDM-relevant edges), SVT-AV1 0..63
+    preset: str = "veryfast"  # speed/size trade-off; x264 name, or SVT-AV1 "0".."13" (higher is faster)
     gop: int = 32  # frames between keyframes: bounds the decode work of a seek (2 s at 16 fps)
 
     def __post_init__(self) -> None:
         if not isinstance(self.codec, VideoCodec):
             raise ConfigError("video.codec", f"must be one of {[c.value for c in VideoCodec]}, got {self.codec!r}")
-        if not 0 <= self.crf <= 51:
-            raise ConfigError("video.crf", f"must be in 0..51, got {self.crf}")
-        if self.preset not in _X264_PRESETS:
-            raise ConfigError("video.preset", f"must be one of {_X264_PRESETS}, got {self.preset!r}")
+        max_crf = 63 if self.codec is VideoCodec.AV1 else 51
+        if not 0 <= self.crf <= max_crf:
+            raise ConfigError("video.crf", f"must be in 0..{max_crf} for {self.codec.value}, got {self.crf}")
+        presets = _SVTAV1_PRESETS if self.codec is VideoCodec.AV1 else _X264_PRESETS
+        if self.preset not in presets:
+            raise ConfigError("video.preset", f"must be one of {presets} for {self.codec.value}, got {self.preset!r}")
         if self.gop < 1:
             raise ConfigError("video.gop", f"must be >= 1, got {self.gop}")
 
@@ -101,23 +112,36 @@ class VideoConfig:
     def lossless(cls, preset: str = "ultrafast", gop: int = 32) -> VideoConfig:
         return cls(codec=VideoCodec.H264_LOSSLESS, crf=0, preset=preset, gop=gop)
 
+    @classmethod
+    def av1(cls, crf: int = 30, preset: str = "10", gop: int = 32) -> VideoConfig:
+        """LeRobot's recording codec. crf 30 is LeRobot's default; preset 10 keeps three 640x480 streams
+        near real time on a few cores (LeRobot uses 12, the fastest, at a small cost in size)."""
+        return cls(codec=VideoCodec.AV1, crf=crf, preset=preset, gop=gop)
+
     @property
     def encoder(self) -> str:
-        return "libx264" if self.codec is VideoCodec.H264 else "libx264rgb"
+        return {VideoCodec.H264: "libx264", VideoCodec.H264_LOSSLESS: "libx264rgb", VideoCodec.AV1: "libsvtav1"}[
+            self.codec
+        ]
+
+    @property
+    def codec_name(self) -> str:
+        """The stream's codec as FFmpeg names it (info.json's `video.codec`)."""
+        return "av1" if self.codec is VideoCodec.AV1 else "h264"
 
     @property
     def input_pix_fmt(self) -> str:
         """The pixel format handed to the encoder."""
-        return "yuv420p" if self.codec is VideoCodec.H264 else "rgb24"
+        return "rgb24" if self.codec is VideoCodec.H264_LOSSLESS else "yuv420p"
 
     @property
     def stored_pix_fmt(self) -> str:
         """The pixel format in the file (what a decoder reports): libx264rgb stores planar GBR."""
-        return "yuv420p" if self.codec is VideoCodec.H264 else "gbrp"
+        return "gbrp" if self.codec is VideoCodec.H264_LOSSLESS else "yuv420p"
 
     @property
     def encoder_options(self) -> dict[str, str]:
-        quality = {"crf": str(self.crf)} if self.codec is VideoCodec.H264 else {"qp": "0"}
+        quality = {"qp": "0"} if self.codec is VideoCodec.H264_LOSSLESS else {"crf": str(self.crf)}
         return {**quality, "preset": self.preset}
 
     def to_json(self) -> dict[str, Any]:
@@ -133,6 +157,7 @@ class VideoConfig:
 
 
 _X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+_SVTAV1_PRESETS = tuple(str(p) for p in range(14))
 
 
 @dataclass(frozen=True)
@@ -177,12 +202,12 @@ class DatasetSchema:
         names = [c.name for c in self.cameras]
         if len(set(names)) != len(names):
             raise ConfigError("cameras", f"camera names must be unique, got {names}")
-        if self.video.codec is VideoCodec.H264:
+        if self.video.stored_pix_fmt == "yuv420p":
             for cam in self.cameras:
                 if cam.height % 2 or cam.width % 2:
                     raise ConfigError(
                         f"cameras.{cam.name}",
-                        f"yuv420p H.264 needs even height and width, got {cam.height}x{cam.width} "
+                        f"yuv420p video needs even height and width, got {cam.height}x{cam.width} "
                         "(use VideoConfig.lossless() or crop)",
                     )
         if not self.joint_names or not all(isinstance(n, str) and n for n in self.joint_names):
@@ -244,7 +269,7 @@ class DatasetSchema:
                 "info": {
                     "video.height": cam.height,
                     "video.width": cam.width,
-                    "video.codec": "h264",
+                    "video.codec": self.video.codec_name,
                     "video.pix_fmt": self.video.stored_pix_fmt,
                     "video.is_depth_map": False,
                     "video.fps": self.fps,
@@ -320,13 +345,16 @@ class DatasetSchema:
                 (ACTION, vec),
                 (TIMESTAMP, pa.float32()),
                 *[(key, pa.int64()) for key in INDEX_COLUMNS],
-            ]
+            ],
+            metadata=hf_schema_metadata(self.features()),
         )
 
-    def stats_keys(self) -> dict[str, int]:
-        """Features that get statistics, with the length of each statistic vector."""
-        keys = {cam.key: 3 for cam in self.cameras}
-        keys.update({STATE: self.dim, ACTION: self.dim, TIMESTAMP: 1})
+    def stats_keys(self) -> dict[str, tuple[int, ...]]:
+        """Features that get statistics, with the shape of each statistic (as LeRobot computes them:
+        every non-video column, and each camera per RGB channel)."""
+        keys: dict[str, tuple[int, ...]] = {cam.key: IMAGE_STATS_SHAPE for cam in self.cameras}
+        keys.update({STATE: (self.dim,), ACTION: (self.dim,), TIMESTAMP: (1,)})
+        keys.update({key: (1,) for key in INDEX_COLUMNS})
         return keys
 
     def episodes_arrow_schema(self) -> pa.Schema:
@@ -352,13 +380,14 @@ class DatasetSchema:
             ("success", pa.bool_()),  # None when the recorder did not judge the episode
             ("extra", pa.string()),  # JSON object of caller metadata (operator, seed, sim/real, ...)
         ]
-        for key in self.stats_keys():
-            fields += [(f"stats/{key}/{stat}", pa.list_(pa.float64())) for stat in STAT_NAMES]
+        for key, shape in self.stats_keys().items():
+            # nested lists of the statistic's shape, as LeRobot stores `ndarray.tolist()`: (3, 1, 1) for images
+            value: pa.DataType = pa.float64()
+            for _ in shape:
+                value = pa.list_(value)
+            fields += [(f"stats/{key}/{stat}", value) for stat in (*STAT_NAMES, *QUANTILE_NAMES)]
             fields.append((f"stats/{key}/count", pa.list_(pa.int64())))
         return pa.schema(fields)
-
-
-TASKS_ARROW_SCHEMA = pa.schema([("task_index", pa.int64()), ("task", pa.string())])
 
 
 def _hwc(key: str, feat: Mapping[str, Any]) -> tuple[int, int, int]:

@@ -4,6 +4,7 @@
     ds.num_episodes, ds.num_frames, ds.tasks, ds.stats
     ep = ds.episode(0)
     ep.states, ep.actions, ep.timestamps          # float32 [T, 14], [T, 14], [T]
+    ep.columns                                     # every parquet column by feature name
     ep.video("cam_high")                           # uint8 [T, H, W, 3], decoded on demand
     for frame in ep.frames("cam_high"): ...        # one frame at a time
     for s in ds.idm_windows("cam_high", k=1): s.frames, s.action
@@ -12,6 +13,9 @@
 The episodes table (`meta/episodes/*.parquet`) is the source of truth: an episode exists once its row
 is there, and every file it points to was in place before the row was written. A `Dataset` reads the
 table once when constructed, so it sees a consistent snapshot even while a writer appends.
+
+Datasets written before issue 20 (task text in a `task` column of `meta/tasks.parquet`, flat image
+statistics, no quantiles) read the same way as current ones.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from eva_core.data.features import (
     DatasetError,
     DatasetSchema,
 )
+from eva_core.data.interop import tasks_from_table
 from eva_core.data.video import decode_frames, read_video
 
 log = logging.getLogger(__name__)
@@ -92,14 +97,10 @@ def read_tasks(root: Path) -> list[str]:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as err:
         raise DatasetError(f"{path}: cannot read: {err}") from None
-    # Ours has a `task` column; LeRobot's pandas-written file keeps the task in the index column.
-    name = next((n for n in ("task", "__index_level_0__") if n in table.column_names), None)
-    if name is None or "task_index" not in table.column_names:
-        raise DatasetError(f"{path}: expected columns task_index and task, got {table.column_names}")
-    pairs = sorted(zip(table.column("task_index").to_pylist(), table.column(name).to_pylist()))
-    if [i for i, _ in pairs] != list(range(len(pairs))):
-        raise DatasetError(f"{path}: task indices are not 0..{len(pairs) - 1}")
-    return [t for _, t in pairs]
+    try:
+        return tasks_from_table(table)
+    except ValueError as err:
+        raise DatasetError(f"{path}: {err}") from None
 
 
 def _vectors(table: pa.Table, name: str, dim: int) -> np.ndarray:
@@ -176,6 +177,19 @@ class Episode:
     def task_index(self) -> np.ndarray:
         return self._table.column("task_index").to_numpy()
 
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        """Every parquet column by feature name: [T, D] state and action, [T] timestamp and indices."""
+        return {
+            STATE: self.states,
+            ACTION: self.actions,
+            TIMESTAMP: self.timestamps,
+            "frame_index": self.frame_index,
+            "episode_index": self._table.column("episode_index").to_numpy(),
+            "index": self.global_index,
+            "task_index": self.task_index,
+        }
+
     def video_path(self, camera: str) -> Path:
         key = self._dataset.schema.camera(camera).key
         ds = self._dataset
@@ -248,7 +262,9 @@ class Dataset:
 
     @cached_property
     def stats(self) -> dict[str, Any]:
-        """`meta/stats.json`: {feature: {mean, std, min, max, count}}."""
+        """`meta/stats.json`: {feature: {mean, std, min, max, count, q01, q10, q50, q90, q99}}; image
+        statistics are shaped [3][1][1]. Datasets written before issue 20 lack the quantiles and the
+        index columns' entries."""
         path = self.root / STATS_PATH
         return json.loads(path.read_text()) if path.exists() else {}
 

@@ -3,7 +3,8 @@
 Frame `i` of a stream has presentation time `i / fps`; decoding maps a frame back to its index from
 that time, so a seek lands on the right frame whatever the container's time base. Decoded frames are
 RGB `uint8 [H, W, 3]`. With `VideoCodec.H264_LOSSLESS` they equal what was encoded, bit for bit; with
-`VideoCodec.H264` (yuv420p) they are close: the chroma is subsampled 2x2 and quantised at `crf`.
+`VideoCodec.H264` and `VideoCodec.AV1` (yuv420p) they are close: the chroma is subsampled 2x2 and
+quantised at `crf`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,17 @@ from eva_core.data.features import VideoConfig
 
 
 class VideoError(RuntimeError):
-    """A video file is missing frames, unreadable, or not what the metadata says."""
+    """A video file is missing frames, unreadable, or not what the metadata says; or this FFmpeg build
+    lacks the encoder a `VideoConfig` asks for."""
+
+
+def encoder_available(config: VideoConfig) -> bool:
+    """Whether PyAV's FFmpeg can encode `config` (SVT-AV1 is an optional part of an FFmpeg build)."""
+    try:
+        av.codec.Codec(config.encoder, "w")
+    except ValueError:  # av's UnknownCodecError
+        return False
+    return True
 
 
 class VideoEncoder:
@@ -33,6 +44,9 @@ class VideoEncoder:
         self.path = Path(path)
         self.height, self.width, self.fps = height, width, fps
         self.frames_written = 0
+        if not encoder_available(config):
+            raise VideoError(f"this FFmpeg (PyAV {av.__version__}) has no {config.encoder} encoder for "
+                             f"{config.codec.value} video; choose another VideoConfig")
         self._container = av.open(str(self.path), mode="w", format="mp4")
         try:
             stream = self._container.add_stream(config.encoder, rate=fps, options=config.encoder_options)

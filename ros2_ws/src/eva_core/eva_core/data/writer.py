@@ -14,7 +14,7 @@ How a commit works. While an episode is open its frames are encoded as they arri
 `end_episode` then
   1. finishes the mp4 files, checks their frame counts, writes the frame parquet, fsyncs all of them;
   2. `os.replace`s each into its final path (data/..., videos/...) and fsyncs the directories;
-  3. rewrites `meta/tasks.parquet` if the task is new;
+  3. rewrites `meta/tasks.parquet` if the task is new (task text as the pandas index, see `interop`);
   4. rewrites the episodes table `meta/episodes/chunk-000/file-000.parquet` (temporary file + fsync +
      `os.replace`): THE COMMIT POINT. The episode exists from here on;
   5. rewrites `meta/stats.json` and `meta/info.json` (derived from the episodes table).
@@ -62,11 +62,10 @@ from eva_core.data.features import (
     CHUNKS_SIZE,
     DATA_PATH,
     EPISODES_PATH,
-    IMAGE_PREFIX,
     INFO_PATH,
+    QUANTILE_NAMES,
     STATE,
     STATS_PATH,
-    TASKS_ARROW_SCHEMA,
     TASKS_PATH,
     TIMESTAMP,
     VIDEO_PATH,
@@ -75,7 +74,8 @@ from eva_core.data.features import (
     VideoConfig,
     chunk_and_file,
 )
-from eva_core.data.reader import read_episode_rows, read_info, read_schema, read_tasks
+from eva_core.data.interop import tasks_table
+from eva_core.data.reader import Dataset, read_episode_rows, read_info, read_schema, read_tasks
 from eva_core.data.stats import FeatureStats, ImageStatsAccumulator, merge_all
 from eva_core.data.video import VideoEncoder, probe
 
@@ -148,7 +148,9 @@ class DatasetWriter:
     @classmethod
     def open(cls, root: str | Path) -> DatasetWriter:
         """Resume a dataset written by this module: deletes what an interrupted episode left behind,
-        rebuilds `info.json` and `stats.json` from the committed episodes, and continues numbering."""
+        rebuilds `info.json` and `stats.json` from the committed episodes, and continues numbering.
+        Episode rows written before per-column statistics and quantiles existed are brought up to date
+        (see `_upgrade_row`); the episodes table is rewritten with them at the next commit."""
         root = Path(root)
         info = read_info(root)
         if info.get("eva", {}).get("layout") != LAYOUT:
@@ -162,6 +164,9 @@ class DatasetWriter:
             tasks = read_tasks(root)
             _check_committed_files(root, schema, rows, tasks)
             _remove_orphans(root, len(rows))
+            if any(_needs_upgrade(schema, row) for row in rows):
+                dataset = Dataset(root)
+                rows = [_upgrade_row(dataset, row) if _needs_upgrade(schema, row) else row for row in rows]
             writer = cls(root, schema, lock_fd, rows, tasks)
             writer._write_derived()
         except BaseException:
@@ -300,8 +305,9 @@ class DatasetWriter:
                 raise DatasetError(f"{enc.path}: encoder wrote {frames} frames, the episode has {n}")
             fsync_file(enc.path)
             staged_videos[cam.key] = enc.path
+        columns = self._frame_columns(ep)
         staged_data = ep.staging / "data.parquet"
-        write_parquet_durably(staged_data, self._frames_table(ep))
+        write_parquet_durably(staged_data, self._frames_table(columns))
         # 2. move into the final paths (unreferenced until the episodes table names them)
         chunk, file = chunk_and_file(ep.index)
         for key, path in staged_videos.items():
@@ -312,7 +318,7 @@ class DatasetWriter:
             self._tasks.append(ep.task)
             self._write_tasks()
         # 4. the commit point
-        row = self._episode_row(ep, success, extra_json)
+        row = self._episode_row(ep, columns, success, extra_json)
         self._write_episodes(self._rows + [row])
         self._rows.append(row)
         self._episode = None
@@ -320,30 +326,37 @@ class DatasetWriter:
         self._write_derived()
         shutil.rmtree(ep.staging, ignore_errors=True)
 
-    def _frames_table(self, ep: _OpenEpisode) -> pa.Table:
-        n, dim = ep.length, self.schema.dim
-        start = self.num_frames
+    def _frame_columns(self, ep: _OpenEpisode) -> dict[str, np.ndarray]:
+        """The episode's parquet columns by feature name: [T, D] vectors and [T] scalars."""
+        n, start = ep.length, self.num_frames
+        return {
+            STATE: np.stack(ep.states),
+            ACTION: np.stack(ep.actions),
+            TIMESTAMP: np.asarray(ep.timestamps, np.float32),
+            "frame_index": np.arange(n, dtype=np.int64),
+            "episode_index": np.full(n, ep.index, np.int64),
+            "index": np.arange(start, start + n, dtype=np.int64),
+            "task_index": np.full(n, self._task_index(ep.task), np.int64),
+        }
 
-        def vectors(rows: list[np.ndarray]) -> pa.Array:
-            flat = pa.array(np.stack(rows).reshape(-1))
-            return pa.FixedSizeListArray.from_arrays(flat, type=pa.list_(pa.float32(), dim))
-
-        columns = [
-            vectors(ep.states),
-            vectors(ep.actions),
-            pa.array(np.asarray(ep.timestamps, np.float32)),
-            pa.array(np.arange(n, dtype=np.int64)),
-            pa.array(np.full(n, ep.index, np.int64)),
-            pa.array(np.arange(start, start + n, dtype=np.int64)),
-            pa.array(np.full(n, self._task_index(ep.task), np.int64)),
-        ]
-        return pa.Table.from_arrays(columns, schema=self.schema.frame_arrow_schema())
+    def _frames_table(self, columns: Mapping[str, np.ndarray]) -> pa.Table:
+        schema = self.schema.frame_arrow_schema()  # carries the `huggingface` metadata LeRobot's loader reads
+        arrays = []
+        for f in schema:
+            values = columns[f.name]
+            if pa.types.is_fixed_size_list(f.type):
+                arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(values.reshape(-1)), type=f.type))
+            else:
+                arrays.append(pa.array(values, type=f.type))
+        return pa.Table.from_arrays(arrays, schema=schema)
 
     def _task_index(self, task: str) -> int:
         """The index `task` has, or gets when its episode commits (new tasks are appended)."""
         return self._tasks.index(task) if task in self._tasks else len(self._tasks)
 
-    def _episode_row(self, ep: _OpenEpisode, success: bool | None, extra_json: str) -> dict[str, Any]:
+    def _episode_row(
+        self, ep: _OpenEpisode, columns: Mapping[str, np.ndarray], success: bool | None, extra_json: str
+    ) -> dict[str, Any]:
         n = ep.length
         chunk, file = chunk_and_file(ep.index)
         start = self.num_frames
@@ -365,18 +378,11 @@ class DatasetWriter:
             }
         row |= {"meta/episodes/chunk_index": 0, "meta/episodes/file_index": 0, "success": success, "extra": extra_json}
         for cam in self.schema.cameras:
-            row |= ep.image_stats[cam.name].stats.to_columns(cam.key)
-        row |= FeatureStats.of(np.stack(ep.states)).to_columns(STATE)
-        row |= FeatureStats.of(np.stack(ep.actions)).to_columns(ACTION)
-        row |= FeatureStats.of(np.asarray(ep.timestamps, np.float32)[:, None]).to_columns(TIMESTAMP)
-        return row
+            row |= ep.image_stats[cam.name].stats.to_columns(cam.key, image=True)
+        return row | _column_stats(columns)
 
     def _write_tasks(self) -> None:
-        table = pa.table(
-            {"task_index": pa.array(range(len(self._tasks)), pa.int64()), "task": pa.array(self._tasks, pa.string())},
-            schema=TASKS_ARROW_SCHEMA,
-        )
-        write_parquet_atomic(self.root / TASKS_PATH, table)
+        write_parquet_atomic(self.root / TASKS_PATH, tasks_table(self._tasks))
 
     def _write_episodes(self, rows: list[dict[str, Any]]) -> None:
         table = pa.Table.from_pylist(rows, schema=self.schema.episodes_arrow_schema())
@@ -384,10 +390,10 @@ class DatasetWriter:
 
     def _write_derived(self) -> None:
         stats: dict[str, Any] = {}
-        for key in self.schema.stats_keys():
-            merged = merge_all(FeatureStats.from_columns(row, key) for row in self._rows)
-            if merged is not None:
-                stats[key] = merged.to_json(image=key.startswith(IMAGE_PREFIX))
+        for key, shape in self.schema.stats_keys().items():
+            parts = [FeatureStats.from_columns(row, key) for row in self._rows]
+            if parts and None not in parts:  # a key some episode lacks has no dataset-wide statistics
+                stats[key] = merge_all(parts).to_json(image=len(shape) == 3)
         write_json_atomic(self.root / STATS_PATH, stats)
         info = self.schema.info(len(self._rows), self.num_frames, len(self._tasks))
         write_json_atomic(self.root / INFO_PATH, info)
@@ -456,6 +462,35 @@ class DatasetWriter:
         if ep.timestamps and t <= ep.timestamps[-1]:
             raise ValueError(f"timestamps must increase: {t} after {ep.timestamps[-1]} (frame {ep.length})")
         return t
+
+
+def _column_stats(columns: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """Episodes-table statistics columns of every parquet column ([T] scalars, [T, D] vectors)."""
+    out: dict[str, Any] = {}
+    for key, values in columns.items():
+        out |= FeatureStats.of(values.reshape(len(values), -1)).to_columns(key)
+    return out
+
+
+# --- datasets written before LeRobot-complete statistics (issue 20) -------------------------------
+
+
+def _needs_upgrade(schema: DatasetSchema, row: Mapping[str, Any]) -> bool:
+    return any(row.get(f"stats/{key}/{QUANTILE_NAMES[0]}") is None
+               for key, shape in schema.stats_keys().items() if len(shape) == 1)
+
+
+def _upgrade_row(dataset: Dataset, row: dict[str, Any]) -> dict[str, Any]:
+    """An episode row written before issue 20 with what a new one has: statistics and quantiles of every
+    parquet column (recomputed from the frames, so exact), image statistics shaped (3, 1, 1). Image
+    quantiles stay unknown (None): they would need every frame decoded again, and lossy video would
+    not give back the pixels they were meant to describe."""
+    row = row | _column_stats(dataset.episode(row["episode_index"]).columns)
+    for cam in dataset.schema.cameras:
+        stats = FeatureStats.from_columns(row, cam.key)
+        if stats is not None:
+            row |= stats.to_columns(cam.key, image=True)
+    return row
 
 
 # --- on-disk housekeeping ---------------------------------------------------------------------------
