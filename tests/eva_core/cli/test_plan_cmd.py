@@ -11,26 +11,10 @@ from eva_core.data.video import read_video
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    from eva_core.planning.wan.tiny import build_tiny_lora, build_tiny_wan
+def tiny(tiny_wan, tmp_path_factory):
+    from eva_core.planning.wan.tiny import build_tiny_lora
 
-    root = tmp_path_factory.mktemp("plan_cmd")
-    model = build_tiny_wan(root / "tiny_wan")
-    return model, build_tiny_lora(model, root / "lora" / "adapter.safetensors")
-
-
-@pytest.fixture(scope="module")
-def idm(tmp_path_factory):
-    import torch
-
-    from eva_core.idm import ActionNormalizer, IdmConfig
-    from eva_core.idm.checkpoint import save_checkpoint
-    from eva_core.idm.model import IdmModel
-
-    torch.manual_seed(0)
-    cfg = IdmConfig(input_hw=(16, 16), widths=(8, 8), strides=(2, 1), groups=4, mlp_dims=(16,), first_kernel=3)
-    norm = ActionNormalizer(np.zeros(14, np.float32), np.full(14, 0.5, np.float32))
-    return save_checkpoint(tmp_path_factory.mktemp("idm") / "idm", IdmModel(cfg).eval(), norm)
+    return tiny_wan, build_tiny_lora(tiny_wan, tmp_path_factory.mktemp("plan_cmd") / "lora" / "adapter.safetensors")
 
 
 def write_frames(folder, n=4):
@@ -56,13 +40,13 @@ def test_parse_lora():
     assert parse_lora("c:/x:y") == {"path": "c:/x:y", "weight": 1.0}
 
 
-def test_plan_from_a_history_folder_writes_video_actions_and_reward(tiny, idm, tmp_path, capsys):
+def test_plan_from_a_history_folder_writes_video_actions_and_reward(tiny, tiny_idm, tmp_path, capsys):
     model, lora = tiny
     history = write_frames(tmp_path / "history")
     out = tmp_path / "out" / "plan.mp4"
     code = main([
         "plan", "--model", str(model), "--lora", f"{lora}:0.5", "--history", str(history), "--instruction", "press the red button",
-        "--out", str(out), "--device", "cpu", "--steps", "2", "--num-frames", "9", "--candidates", "2", "--idm", str(idm),
+        "--out", str(out), "--device", "cpu", "--steps", "2", "--num-frames", "9", "--candidates", "2", "--idm", str(tiny_idm),
     ])
     assert code == 0, capsys.readouterr().err
     assert "executability score" in capsys.readouterr().out

@@ -1,14 +1,7 @@
-"""Shared tiny Wan2.1 I2V model, LoRA adapter and IDM, built once per session in code (no downloads)."""
+"""A LoRA adapter for the tiny Wan2.1 I2V model (tests/conftest.py builds the model and the IDM), planner settings."""
 
 import numpy as np
 import pytest
-
-
-@pytest.fixture(scope="session")
-def tiny_wan(tmp_path_factory):
-    from eva_core.planning.wan.tiny import build_tiny_wan
-
-    return build_tiny_wan(tmp_path_factory.mktemp("wan") / "tiny_wan")
 
 
 @pytest.fixture(scope="session")
@@ -16,21 +9,6 @@ def tiny_lora(tiny_wan, tmp_path_factory):
     from eva_core.planning.wan.tiny import build_tiny_lora
 
     return build_tiny_lora(tiny_wan, tmp_path_factory.mktemp("lora") / "adapter.safetensors")
-
-
-@pytest.fixture(scope="session")
-def tiny_idm(tmp_path_factory):
-    """A random IDM checkpoint at 16x16 (the decoded plans' size)."""
-    import torch
-
-    from eva_core.idm import ActionNormalizer, IdmConfig
-    from eva_core.idm.checkpoint import save_checkpoint
-    from eva_core.idm.model import IdmModel
-
-    torch.manual_seed(0)
-    cfg = IdmConfig(input_hw=(16, 16), widths=(8, 8), strides=(2, 1), groups=4, mlp_dims=(16,), first_kernel=3)
-    normalizer = ActionNormalizer(np.zeros(14, np.float32), np.full(14, 0.5, np.float32))
-    return save_checkpoint(tmp_path_factory.mktemp("idm") / "idm", IdmModel(cfg).eval(), normalizer)
 
 
 @pytest.fixture(scope="session")

@@ -47,7 +47,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from eva_core.idm.inference import IdmDecoder
     from eva_core.planning.evaluation import evaluate_planner, pick_starts
     from eva_core.planning.wan.backend import WanPlanner
-    from eva_core.planning.wan.config import LoraSpec, WanPlannerConfig, resolve_path
+    from eva_core.planning.wan.config import WanPlannerConfig, resolve_path
 
     emb = load_embodiment(args.embodiment)
     settings = load_yaml(args.planner_config)

@@ -3,18 +3,18 @@ boundary. Defaults are the paper's 14B settings (shared/spec/reference.md); the 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Literal
 
-from eva_core.config import ConfigError, build, load_yaml
+from eva_core.config import ConfigError
+from eva_train.common.config import YamlConfig
 from eva_train.wm.config import LoraTrainConfig
 
 Mode = Literal["lora", "full"]
 
 
 @dataclass(frozen=True)
-class GrpoConfig:
+class GrpoConfig(YamlConfig):
     data: tuple[str, ...]  # LeRobot datasets whose frames are the rollouts' starts (prompts)
     val_data: tuple[str, ...]  # held-out datasets: validation starts (never trained on)
     model_dir: str  # the SFT model (diffusers Wan2.1 I2V directory)
@@ -90,17 +90,3 @@ class GrpoConfig:
             raise ConfigError("kl_beta", f"must be >= 0, got {self.kl_beta}")
         if not 0 <= self.static_ratio < 1:
             raise ConfigError("static_ratio", f"must be in [0, 1), got {self.static_ratio}")
-
-    def to_dict(self) -> dict:
-        def plain(v):
-            if isinstance(v, dict):
-                return {k: plain(x) for k, x in v.items()}
-            return [plain(x) for x in v] if isinstance(v, (tuple, list)) else v
-
-        return plain(asdict(self))
-
-    @classmethod
-    def from_yaml(cls, path: str | Path, **overrides) -> GrpoConfig:
-        doc = load_yaml(path)
-        doc.update({k: v for k, v in overrides.items() if v is not None})
-        return build(cls, doc, source=str(path))

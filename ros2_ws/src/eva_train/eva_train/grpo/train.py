@@ -29,6 +29,7 @@ from eva_core.planning.wan.config import LoraSpec, WanPlannerConfig
 from eva_core.planning.wan.history import ClipLayout, history_length
 from eva_core.planning.wan.loading import load_wan
 from eva_train.common.metrics import MetricsLog, plot_series, read_rows
+from eva_train.common.run import start_run
 from eva_train.common.optimizer_state import has_state, load_optimizer, save_optimizer
 from eva_train.grpo.config import GrpoConfig
 from eva_train.grpo.loss import group_advantages, kl_to_reference, policy_loss
@@ -201,17 +202,11 @@ def plot_curves(run: Path) -> None:
 
 
 def train(cfg: GrpoConfig, resume: bool = False, progress: bool = True) -> Path:
-    from accelerate import Accelerator
     from tqdm import tqdm
 
-    if cfg.threads > 0:
-        torch.set_num_threads(cfg.threads)
-    accelerator = Accelerator()
-    device, main = accelerator.device, accelerator.is_main_process
-    run = Path(cfg.out_dir)
-    run.mkdir(parents=True, exist_ok=True)
+    ctx = start_run(cfg)
+    accelerator, device, main, run = ctx.accelerator, ctx.device, ctx.main, ctx.run
     resuming = resume and has_state(run / LAST)
-    torch.manual_seed(cfg.seed)
     setup = build(cfg, device, run, resuming, progress and main)
     transformer = setup.model.transformer
     optimizer = torch.optim.AdamW(setup.params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)

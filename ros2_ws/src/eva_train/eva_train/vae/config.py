@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
-from eva_core.config import ConfigError, build, load_yaml
+from eva_core.config import ConfigError
+from eva_train.common.config import YamlConfig
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class VaeArchitecture:
 
 
 @dataclass(frozen=True)
-class VaeTrainConfig:
+class VaeTrainConfig(YamlConfig):
     data: tuple[str, ...]  # LeRobot datasets (training), split into train/val by episode
     out_dir: str  # run directory: metrics.jsonl, curves.png, samples.png, checkpoints/{last,final}/vae
     camera: str = "cam_high"  # the plan camera
@@ -84,13 +84,3 @@ class VaeTrainConfig:
             raise ConfigError("foreground_weight", f"must be >= 1, got {self.foreground_weight}")
         if self.lr <= 0:
             raise ConfigError("lr", f"must be > 0, got {self.lr}")
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
-
-    @classmethod
-    def from_yaml(cls, path: str | Path, **overrides) -> VaeTrainConfig:
-        doc = load_yaml(path)
-        doc.update({k: v for k, v in overrides.items() if v is not None})
-        return build(cls, doc, source=str(path))

@@ -17,6 +17,7 @@ import torch
 
 from eva_core.data import Dataset
 from eva_train.common.metrics import MetricsLog, plot_series, read_rows
+from eva_train.common.run import start_run
 from eva_train.common.optimizer_state import has_state, load_optimizer, save_optimizer
 from eva_train.common.schedule import warmup_cosine
 from eva_train.idm.data import FrameBank, load_bank, split_episodes
@@ -165,18 +166,10 @@ def plot_curves(run: Path) -> None:
 
 def train(cfg: VaeTrainConfig, resume: bool = False, progress: bool = True) -> Path:
     """Train (or resume); returns the run directory. The final autoencoder is checkpoints/final/vae."""
-    from accelerate import Accelerator
     from tqdm import tqdm
 
-    if cfg.threads > 0:
-        torch.set_num_threads(cfg.threads)
-    accelerator = Accelerator()
-    device, main = accelerator.device, accelerator.is_main_process
-    run = Path(cfg.out_dir)
-    run.mkdir(parents=True, exist_ok=True)
-    if main:
-        (run / "train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
-    torch.manual_seed(cfg.seed)
+    ctx = start_run(cfg)
+    accelerator, device, main, run = ctx.accelerator, ctx.device, ctx.main, ctx.run
     train_bank, val_bank = build_banks(cfg, progress and main)
     bg = background(train_bank)
     vae = build_vae(cfg, run / LAST / "vae" if resume and has_state(run / LAST) else None)

@@ -4,12 +4,12 @@ config overrides what a from-scratch CPU model needs."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Literal
 
-from eva_core.config import ConfigError, build, load_yaml
+from eva_core.config import ConfigError
 from eva_core.planning.wan.tiny import LORA_TARGETS
+from eva_train.common.config import YamlConfig
 
 Mode = Literal["lora", "full"]
 Precision = Literal["no", "bf16", "fp16"]
@@ -56,7 +56,7 @@ class ScratchModel:
 
 
 @dataclass(frozen=True)
-class SftConfig:
+class SftConfig(YamlConfig):
     data: tuple[str, ...]  # LeRobot v3 datasets; split into train/val by episode
     out_dir: str  # run directory: metrics.jsonl, curves.png, samples/, checkpoints/{last,final}
     mode: Mode = "lora"  # lora: adapters on model_dir's transformer; full: every transformer weight
@@ -129,17 +129,3 @@ class SftConfig:
     def observed_choices(self) -> tuple[int, ...]:
         lo, hi = self.observed_frames
         return tuple(range(lo, hi + 1))
-
-    def to_dict(self) -> dict:
-        def plain(v):
-            if isinstance(v, dict):
-                return {k: plain(x) for k, x in v.items()}
-            return list(plain(x) for x in v) if isinstance(v, (tuple, list)) else v
-
-        return plain(asdict(self))
-
-    @classmethod
-    def from_yaml(cls, path: str | Path, **overrides) -> SftConfig:
-        doc = load_yaml(path)
-        doc.update({k: v for k, v in overrides.items() if v is not None})
-        return build(cls, doc, source=str(path))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from eva_train.common.cli import add_training_job, run_overrides
+
 
 def register(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "sft",
+    parser = add_training_job(
+        subparsers, "sft",
         help="train the video world model (flow matching with diffusion forcing; LoRA or full)",
         description="Supervised fine-tuning of the Wan2.1 image-to-video world model on LeRobot datasets "
         "(history frames + instruction -> future frames of the plan camera). mode: lora adds adapters to a "
@@ -15,15 +17,9 @@ def register(subparsers) -> argparse.ArgumentParser:
         "full trains every transformer weight (e.g. a small model from scratch) and saves a complete model "
         "directory (for a planner config's model_dir:). Writes metrics.jsonl, curves.png, samples/*.png and "
         "checkpoints/{last,final} under out_dir. Multi-GPU: `accelerate launch -m eva_train.cli sft ...`.",
+        example="config/train/wm_sim.yaml, config/train/sft_14b.yaml", func=run,
     )
-    parser.add_argument("--config", required=True, metavar="YAML", help="training config (config/train/wm_sim.yaml, config/train/sft_14b.yaml)")
-    parser.add_argument("--resume", action="store_true", help="continue from out_dir/checkpoints/last")
-    parser.add_argument("--out-dir", default=None, help="override the config's out_dir")
-    parser.add_argument("--steps", type=int, default=None, help="override the config's steps")
-    parser.add_argument("--time-limit-min", type=float, default=None, help="override the wall-clock budget (minutes)")
     parser.add_argument("--lr", type=float, default=None, help="override the config's learning rate (e.g. lower it for a resumed run)")
-    parser.add_argument("--no-progress", action="store_true", help="no tqdm bar")
-    parser.set_defaults(func=run)
     return parser
 
 
@@ -31,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from eva_train.wm.config import SftConfig
     from eva_train.wm.sft import train
 
-    cfg = SftConfig.from_yaml(args.config, out_dir=args.out_dir, steps=args.steps, time_limit_min=args.time_limit_min, lr=args.lr)
+    cfg = SftConfig.from_yaml(args.config, **run_overrides(args), lr=args.lr)
     run_dir = train(cfg, resume=args.resume, progress=not args.no_progress)
     print(f"checkpoints: {run_dir / 'checkpoints'}")
     return 0

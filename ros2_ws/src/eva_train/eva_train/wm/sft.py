@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from eva_train.common.metrics import MetricsLog, plot_series, read_rows
+from eva_train.common.run import start_run
 from eva_train.common.optimizer_state import has_state, load_optimizer, save_optimizer
 from eva_train.common.schedule import warmup_constant
 from eva_train.wm.config import SftConfig
@@ -114,25 +115,17 @@ def plot_curves(run: Path) -> None:
 
 def train(cfg: SftConfig, resume: bool = False, progress: bool = True) -> Path:
     """Run (or resume) SFT; returns the run directory (final weights in checkpoints/final)."""
-    from accelerate import Accelerator
     from tqdm import tqdm
 
-    if cfg.threads > 0:
-        torch.set_num_threads(cfg.threads)
-    accelerator = Accelerator(mixed_precision=cfg.mixed_precision if torch.cuda.is_available() else "no",
-                              gradient_accumulation_steps=cfg.grad_accum)
-    device, main = accelerator.device, accelerator.is_main_process
-    run = Path(cfg.out_dir)
-    run.mkdir(parents=True, exist_ok=True)
+    ctx = start_run(cfg, mixed_precision=cfg.mixed_precision if torch.cuda.is_available() else "no",
+                    gradient_accumulation_steps=cfg.grad_accum)
+    accelerator, device, main, run = ctx.accelerator, ctx.device, ctx.main, ctx.run
     resuming = resume and has_state(run / LAST)
-    torch.manual_seed(cfg.seed)
     model = build_model(cfg, device, model_dir=str(run / LAST / "model") if resuming and cfg.mode == "full" else None)
     data = build_data(cfg, WindowEncoder(model, tuple(cfg.resolution)), progress and main)
     params = prepare_transformer(cfg, model, run, resuming)
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)
     step = load_optimizer(run / LAST, optimizer)["step"] if resuming else 0
-    if main:
-        (run / "train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
     transformer, optimizer = accelerator.prepare(model.transformer, optimizer)
     raw = accelerator.unwrap_model(transformer)
     shift = flow_shift(model)

@@ -1,4 +1,4 @@
-"""A tiny Wan2.1 I2V model, a tiny IDM and small synthetic datasets for the GRPO tests (no downloads)."""
+"""Small synthetic datasets for the training tests (the tiny Wan model and IDM come from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -53,21 +53,13 @@ def motion_dataset(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def tiny_wan(tmp_path_factory):
-    from eva_core.planning.wan.tiny import build_tiny_wan
-
-    return build_tiny_wan(tmp_path_factory.mktemp("wan") / "tiny_wan")
-
-
-@pytest.fixture(scope="session")
-def tiny_idm(tmp_path_factory):
-    import torch
-
-    from eva_core.idm import ActionNormalizer, IdmConfig
-    from eva_core.idm.checkpoint import save_checkpoint
-    from eva_core.idm.model import IdmModel
-
-    torch.manual_seed(0)
-    cfg = IdmConfig(input_hw=(16, 16), widths=(8, 8), strides=(2, 1), groups=4, mlp_dims=(16,), first_kernel=3)
-    normalizer = ActionNormalizer(np.zeros(14, np.float32), np.full(14, 0.5, np.float32))
-    return save_checkpoint(tmp_path_factory.mktemp("idm") / "idm", IdmModel(cfg).eval(), normalizer)
+def block_dataset(tmp_path_factory):
+    """Three episodes of a red block sliding over a grey scene, one instruction (the autoencoder tests)."""
+    episodes = []
+    for e in range(3):
+        frames = np.full((20, *HW, 3), 90, np.uint8)
+        for t in range(20):
+            x = (2 * t + 5 * e) % 24
+            frames[t, 8:16, x : x + 8] = (200, 60, 40)
+        episodes.append(frames)
+    return write_dataset(tmp_path_factory.mktemp("vae") / "ds", episodes, ["slide the block"] * 3)
