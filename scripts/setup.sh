@@ -8,6 +8,9 @@
 # - The ROS 2 interface package ros2_ws/src/eva_interfaces is built by scripts/build_interfaces.sh:
 #   into the venv (wheels; nothing to source) or into ros2_ws/install (sourced ROS 2; source
 #   ros2_ws/install/setup.bash). It is rebuilt only when its files or pins change.
+# - No ROS 2 sourced: scripts/install_launch.sh registers the eva package in the venv's ament index
+#   and, when ../shared/upstream holds the upstream launch sources, installs `ros2 launch` into the
+#   venv (`.venv/bin/ros2 launch eva bringup.launch.py`). A sourced ROS 2 has its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
@@ -54,6 +57,9 @@ for package in ros2_ws/src/*/; do
   fi
 done
 VENV="$VENV" bash scripts/build_interfaces.sh
+if [ -z "${ROS_DISTRO:-}" ]; then
+  VENV="$VENV" bash scripts/install_launch.sh
+fi
 "$VENV/bin/python" -m pip check
 touch "$VENV/.setup-done"
 echo "setup: done ($VENV)"

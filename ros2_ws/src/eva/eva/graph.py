@@ -4,7 +4,9 @@ Both `launch/bringup.launch.py` (ROS 2 launch, on a robot PC) and `eva bringup` 
 anywhere) call `resolve_graph`, so the two cannot drift apart.
 
     graph = load_graph()                                   # the description, validated
-    nodes = resolve_graph(graph, {"sim": True, "task": "lift_box"})
+    values = {"sim": True, "task": "lift_box"}
+    check_arguments(graph, resolve_arguments(graph, values))   # missing file, unknown task: ConfigError
+    nodes = resolve_graph(graph, values)
     for node in nodes: node.name, node.executable, node.parameters, node.remappings
 """
 
@@ -156,12 +158,34 @@ def _substitute(value: Any, args: Mapping[str, Any]) -> Any:
     return value
 
 
+def _started(graph: GraphDescription, args: Mapping[str, Any]) -> list[NodeTemplate]:
+    mode = "sim" if args.get("sim", False) else "real"
+    return [t for t in graph.nodes if t.when in ("always", mode)]
+
+
 def resolve_graph(graph: GraphDescription, values: Mapping[str, Any] | None = None) -> list[NodeSpec]:
     """The nodes to start for these argument values, parameters substituted."""
     args = resolve_arguments(graph, values)
-    mode = "sim" if args.get("sim", False) else "real"
     return [
         NodeSpec(t.name, t.executable, {k: _substitute(v, args) for k, v in t.parameters.items()}, dict(t.remappings))
-        for t in graph.nodes
-        if t.when in ("always", mode)
+        for t in _started(graph, args)
     ]
+
+
+def check_arguments(graph: GraphDescription, args: Mapping[str, Any]) -> None:
+    """Refuse what would make a node fail once started, before anything starts (ConfigError).
+
+    `args` are typed values (`resolve_arguments`). Checked: every path argument a started node reads
+    exists, and in simulation the task is one the twin has. Both `eva bringup` and the launch file call
+    this, so a typo stops the start with one line naming the argument instead of a node's traceback.
+    """
+    templates = _started(graph, args)
+    used = {var for t in templates for v in t.parameters.values() if isinstance(v, str) for var in _VAR_ANYWHERE.findall(v)}
+    for name, argument in graph.arguments.items():
+        if name in used and argument.type == "path" and not Path(args[name]).exists():
+            raise ConfigError(name, f"{args[name]} does not exist (relative paths are taken from {eva_home()})")
+    if args.get("sim", False) and "task" in used:
+        from eva_sim.tasks import task_names  # only in simulation: the twin's task registry
+
+        if args["task"] not in task_names():
+            raise ConfigError("task", f"unknown simulated task {args['task']!r}; the twin has {', '.join(task_names())} (`eva sim tasks`)")

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from eva.dds_environment import dds_environment
-from eva.graph import eva_home, load_graph, resolve_graph
+from eva.graph import check_arguments, eva_home, load_graph, resolve_arguments, resolve_graph
 from eva_core.config import ConfigError
 
 
@@ -85,9 +85,8 @@ def run(args: argparse.Namespace) -> int:
         values["task"] = args.task
     values.setdefault("seed", args.seed)
     specs = resolve_graph(graph, values)
-    from eva.graph import resolve_arguments
-
     resolved = resolve_arguments(graph, values)
+    check_arguments(graph, resolved)  # a missing file or an unknown task: one line, no node started
     env = dds_environment(domain_id=args.domain_id, lab_network=args.lab_network)
     env.setdefault("PYTHONUNBUFFERED", "1")
     os.environ.update(env)  # this process talks to the graph too
