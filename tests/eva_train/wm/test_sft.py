@@ -115,3 +115,13 @@ def test_config_errors_name_the_key(tmp_path):
 def test_cli_help_explains_both_modes():
     out = subprocess.run([sys.executable, "-m", "eva_train.cli", "sft", "--help"], capture_output=True, text=True, check=True).stdout
     assert "lora" in out and "full" in out and "--resume" in out
+
+
+def test_prepare_only_builds_the_cache_and_trains_nothing(motion_dataset, tiny_wan, tmp_path):
+    from eva_train.cli import main
+
+    cfg = write_yaml(tmp_path / "c.yaml", {"data": [str(motion_dataset)], "out_dir": str(tmp_path / "run"), **BASE, "mode": "lora",
+                                           "model_dir": str(tiny_wan), "cache_dir": str(tmp_path / "cache")})
+    assert main(["sft", "--config", str(cfg), "--prepare-only", "--threads", "1", "--no-progress"]) == 0
+    assert (tmp_path / "cache" / "train" / "cache.json").is_file()
+    assert not (tmp_path / "run" / "checkpoints").exists()

@@ -20,6 +20,8 @@ def register(subparsers) -> argparse.ArgumentParser:
         example="config/train/wm_sim.yaml, config/train/sft_14b.yaml", func=run,
     )
     parser.add_argument("--lr", type=float, default=None, help="override the config's learning rate (e.g. lower it for a resumed run)")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="build the latent cache (and check the data) and stop: e.g. with more threads than training gets")
     return parser
 
 
@@ -28,6 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from eva_train.wm.sft import train
 
     cfg = SftConfig.from_yaml(args.config, **run_overrides(args), lr=args.lr)
-    run_dir = train(cfg, resume=args.resume, progress=not args.no_progress)
+    run_dir = train(cfg, resume=args.resume, progress=not args.no_progress, prepare_only=args.prepare_only)
+    if args.prepare_only:
+        print(f"data ready: {cfg.cache_dir or run_dir}")
+        return 0
     print(f"checkpoints: {run_dir / 'checkpoints'}")
     return 0

@@ -113,8 +113,9 @@ def plot_curves(run: Path) -> None:
     ], log_y=(True, False))
 
 
-def train(cfg: SftConfig, resume: bool = False, progress: bool = True) -> Path:
-    """Run (or resume) SFT; returns the run directory (final weights in checkpoints/final)."""
+def train(cfg: SftConfig, resume: bool = False, progress: bool = True, prepare_only: bool = False) -> Path:
+    """Run (or resume) SFT; returns the run directory (final weights in checkpoints/final). With
+    `prepare_only`, stop once the data (and the latent cache) are built."""
     from tqdm import tqdm
 
     ctx = start_run(cfg, mixed_precision=cfg.mixed_precision if torch.cuda.is_available() else "no",
@@ -123,6 +124,8 @@ def train(cfg: SftConfig, resume: bool = False, progress: bool = True) -> Path:
     resuming = resume and has_state(run / LAST)
     model = build_model(cfg, device, model_dir=str(run / LAST / "model") if resuming and cfg.mode == "full" else None)
     data = build_data(cfg, WindowEncoder(model, tuple(cfg.resolution)), progress and main)
+    if prepare_only:
+        return run
     params = prepare_transformer(cfg, model, run, resuming)
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)
     step = load_optimizer(run / LAST, optimizer)["step"] if resuming else 0
