@@ -14,7 +14,7 @@ setup(
     zip_safe=True,
     maintainer="EVA developers",
     maintainer_email="eva@example.org",
-    description="Offline training for EVA: IDM, executability reward, SFT and GRPO with LoRA.",
+    description="Offline training for EVA: IDM, world-model autoencoder, SFT and GRPO alignment.",
     license="Apache-2.0",
     entry_points={
         "console_scripts": ["eva-train = eva_train.cli:main"],

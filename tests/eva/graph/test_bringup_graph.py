@@ -11,6 +11,7 @@ the graph stops cleanly afterwards.
 from __future__ import annotations
 
 import os
+import dataclasses
 import subprocess
 import sys
 import threading
@@ -24,7 +25,7 @@ pytest.importorskip("eva_interfaces")
 
 from eva.bringup.job import MainJob  # noqa: E402
 from eva.dds_environment import dds_environment  # noqa: E402
-from eva.graph import load_graph, resolve_arguments, resolve_graph  # noqa: E402
+from eva.graph import NodeSpec, load_graph, resolve_arguments, resolve_graph  # noqa: E402
 from eva_core.embodiment import load_embodiment  # noqa: E402
 from eva_core.runs import load_run  # noqa: E402
 from eva_core.safety import limit_violations  # noqa: E402
@@ -34,15 +35,32 @@ pytestmark = [pytest.mark.ros, pytest.mark.slow]
 EMB = load_embodiment()
 TASK = "press_button"
 SETTER = Path(__file__).with_name("set_parameter.py")
+SUPPORT = Path(__file__).parent  # faulty_idm_node.py: the IDM node with the `inject_fault` parameter
 CLEAN = {"non_finite": 0, "position": 0, "velocity": 0, "acceleration": 0}
+
+
+@dataclasses.dataclass(frozen=True)
+class SupportNodeSpec(NodeSpec):
+    """A node of the graph run from a test-support module instead of `eva.nodes`."""
+
+    support_module: str = ""
+
+    @property
+    def module(self) -> str:
+        return self.support_module
 
 
 @pytest.fixture(scope="module")
 def job(tmp_path_factory):
     values = {"sim": True, "task": TASK}
     graph = load_graph()
+    specs = [
+        SupportNodeSpec(**dataclasses.asdict(spec), support_module="faulty_idm_node") if spec.name == "idm" else spec
+        for spec in resolve_graph(graph, values)
+    ]
     env = dds_environment()
-    job = MainJob(resolve_graph(graph, values), env, resolve_arguments(graph, values), runs_dir=tmp_path_factory.mktemp("runs"), log=print)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SUPPORT), env.get("PYTHONPATH", "")) if p)
+    job = MainJob(specs, env, resolve_arguments(graph, values), runs_dir=tmp_path_factory.mktemp("runs"), log=print)
     try:
         job.wait_for_graph(sim=True)
         yield job

@@ -24,6 +24,7 @@ from typing import ClassVar
 import numpy as np
 
 from eva_core.config import ConfigError
+from eva_core.config.validators import boolean
 from eva_core.devices.arms import Arm, ArmConfig, ArmFault, ArmState, arm_limits, register_arm
 from eva_core.embodiment import EmbodimentConfig
 
@@ -46,8 +47,7 @@ class SimArmConfig(ArmConfig):
     def __post_init__(self) -> None:
         if not isinstance(self.twin, str) or not self.twin:
             raise ConfigError("twin", f"must be a non-empty name, got {self.twin!r}")
-        if not isinstance(self.real_time, bool):
-            raise ConfigError("real_time", f"must be true or false, got {self.real_time!r}")
+        boolean("real_time", self.real_time)
         if self.start_pose not in ("ready", "zero"):
             raise ConfigError("start_pose", f"must be 'ready' or 'zero', got {self.start_pose!r}")
 

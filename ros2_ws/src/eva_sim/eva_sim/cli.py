@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from eva_core.cli.config_cmd import add_embodiment_argument
+from eva_core.cli.common import add_embodiment_argument
 from eva_core.embodiment import load_embodiment
 from eva_sim.config import CAMERA_NAMES, SimConfig
 from eva_sim.task_cli import register_actions

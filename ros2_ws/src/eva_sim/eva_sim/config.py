@@ -10,13 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from eva_core.config import ConfigError
+from eva_core.config.validators import integer, positive
 
 CAMERA_NAMES = ("cam_high", "cam_left_wrist", "cam_right_wrist")  # as on the real platform
-
-
-def _positive(name: str, value: float) -> None:
-    if not value > 0:
-        raise ConfigError(name, f"must be > 0, got {value}")
 
 
 @dataclass(frozen=True)
@@ -29,9 +25,7 @@ class CameraConfig:
         if self.name not in CAMERA_NAMES:
             raise ConfigError("name", f"unknown camera {self.name!r}; the twin has {', '.join(CAMERA_NAMES)}")
         for name in ("width", "height"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or not 16 <= value <= 4096:
-                raise ConfigError(name, f"must be an integer number of pixels in 16..4096, got {value!r}")
+            integer(name, getattr(self, name), 16, 4096, unit="(pixels)")
 
 
 def _default_cameras() -> tuple[CameraConfig, ...]:
@@ -62,18 +56,16 @@ class SimConfig:
     multisamples: int = 0  # off-screen anti-aliasing samples; 0 = off, for the same reason
 
     def __post_init__(self) -> None:
-        if not isinstance(self.substeps, int) or self.substeps < 1:
-            raise ConfigError("substeps", f"must be an integer >= 1, got {self.substeps!r}")
+        integer("substeps", self.substeps, 1)
         for name in ("joint_kp", "joint_armature"):
             values = getattr(self, name)
             if len(values) != 6:
                 raise ConfigError(name, f"needs 6 values (joints 1..6), got {len(values)}")
             for value in values:
-                _positive(name, value)
+                positive(name, value)
         for name in ("joint_damping_ratio", "gripper_kp", "gripper_force_max"):
-            _positive(name, getattr(self, name))
-        if not isinstance(self.multisamples, int) or self.multisamples < 0:
-            raise ConfigError("multisamples", f"must be an integer >= 0, got {self.multisamples!r}")
+            positive(name, getattr(self, name))
+        integer("multisamples", self.multisamples, 0)
         names = [c.name for c in self.cameras]
         if len(set(names)) != len(names):
             raise ConfigError("cameras", f"each camera at most once, got {names}")

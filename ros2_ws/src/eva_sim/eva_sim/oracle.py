@@ -47,6 +47,7 @@ import mujoco
 import numpy as np
 
 from eva_core.config import ConfigError
+from eva_core.config.validators import non_negative, number_in, positive
 from eva_core.embodiment import EmbodimentConfig, load_embodiment
 from eva_core.planning import PlannerConfig, PlanRequest, Progress, VideoPlanner, VideoPlanResult, WorldSnapshot, register_planner
 from eva_sim.config import CAMERA_NAMES, CameraConfig, SimConfig
@@ -86,10 +87,8 @@ class SimOracleConfig(PlannerConfig):
     start_ramp_s: float = 0.0
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.start_ramp_s, (int, float)) and math.isfinite(self.start_ramp_s) and 0 <= self.start_ramp_s <= 10):
-            raise ConfigError("start_ramp_s", f"must be in [0, 10] s, got {self.start_ramp_s!r}")
-        if not (isinstance(self.cursor_tolerance, (int, float)) and math.isfinite(self.cursor_tolerance) and self.cursor_tolerance >= 0):
-            raise ConfigError("cursor_tolerance", f"must be >= 0, got {self.cursor_tolerance!r}")
+        number_in("start_ramp_s", self.start_ramp_s, 0, 10, unit="s")
+        non_negative("cursor_tolerance", self.cursor_tolerance)
         if self.task and self.task not in task_names():
             raise ConfigError("task", f"unknown task {self.task!r}; tasks: {', '.join(task_names())}")
         if self.camera not in CAMERA_NAMES:
@@ -98,8 +97,8 @@ class SimOracleConfig(PlannerConfig):
             CameraConfig(self.camera, *self.resolution)
         except (ConfigError, TypeError) as err:
             raise ConfigError("resolution", f"(width, height) in px, 16..4096 each: {getattr(err, 'problem', err)}") from None
-        if self.fps is not None and not (isinstance(self.fps, (int, float)) and math.isfinite(self.fps) and self.fps > 0):
-            raise ConfigError("fps", f"must be > 0 (Hz), got {self.fps!r}")
+        if self.fps is not None:
+            positive("fps", self.fps, unit="(Hz)")
 
 
 def frame_ticks(num_frames: int, control_rate_hz: float, fps: float) -> np.ndarray:

@@ -28,11 +28,6 @@ class TwinRenderer:
         """(width, height) in px that `render(..., camera)` uses (320x240 unless configured)."""
         return self._resolution.get(camera, (320, 240))
 
-    def set_resolution(self, camera: str, width: int, height: int) -> None:
-        """Render `camera` at `width` x `height` px from now on."""
-        checked = CameraConfig(camera, width, height)
-        self._resolution[camera] = (checked.width, checked.height)
-
     def render(self, data: mujoco.MjData, camera: str, *, out: np.ndarray | None = None) -> np.ndarray:
         """Image of `camera` for the state in `data` (which must be forwarded: `mj_forward` after qpos edits)."""
         if mujoco.mj_name2id(self._model, mujoco.mjtObj.mjOBJ_CAMERA, camera) < 0:

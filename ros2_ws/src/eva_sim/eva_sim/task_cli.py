@@ -10,7 +10,7 @@ import json
 import re
 import sys
 
-from eva_core.cli.config_cmd import add_embodiment_argument
+from eva_core.cli.common import add_embodiment_argument
 
 
 def register_actions(actions) -> None:

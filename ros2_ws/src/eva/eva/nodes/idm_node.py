@@ -2,9 +2,6 @@
 
 `/video_plan` (eva_interfaces/VideoPlan) -> `/action_plan/decoded` (eva_interfaces/ActionPlan: a
 JointTrajectory by joint name at the plan rate, executability reward and its terms).
-
-Fault injection for tests (dynamic parameter `inject_fault`): "nan" puts NaN into the decoded actions,
-"jump" adds a 1 rad jump halfway; the safety filter and the executor must catch both.
 """
 
 from __future__ import annotations
@@ -18,25 +15,12 @@ from eva_core.idm.plan_scoring import TERM_NAMES, decode_and_score
 from eva_core.reward import RewardParams
 from eva_interfaces.msg import ActionPlan, VideoPlan
 
-FAULTS = ("", "nan", "jump")
-
-
-def inject(actions: np.ndarray, fault: str) -> np.ndarray:
-    actions = actions.copy()
-    if fault == "nan":
-        actions[len(actions) // 3 :, 0] = np.nan
-    elif fault == "jump":
-        actions[len(actions) // 2 :, 1] += 1.0
-    return actions
-
-
 class IdmNode(EvaNode):
     def __init__(self, **node_options) -> None:
         super().__init__("idm", **node_options)  # node_options: context, parameter_overrides (in-process tests)
         self.embodiment = self.load_embodiment_parameter()
         checkpoint = self.declare("checkpoint", "", "IDM checkpoint directory (model.safetensors + config.json)")
         device = self.declare("device", "cpu", "torch device (cpu, cuda, cuda:1)")
-        self.declare("inject_fault", "", "tests only: '' (none), 'nan' or 'jump' in the decoded actions", read_only=False)
         if not checkpoint:
             raise ValueError("parameter checkpoint is required (an IDM checkpoint directory)")
         self.decoder = IdmDecoder.load(checkpoint, device)
@@ -55,10 +39,6 @@ class IdmNode(EvaNode):
             return
         scored = decode_and_score(self.decoder, frames, self.reward_params)
         actions = scored.actions
-        fault = self.get_parameter("inject_fault").value
-        if fault:
-            actions = inject(actions, fault)
-            scored = decode_and_score(_Fixed(actions), frames, self.reward_params)
         terms = scored.terms
         msg = ActionPlan(
             plan_id=plan.plan_id,
@@ -75,16 +55,6 @@ class IdmNode(EvaNode):
         msg.header.stamp = self.get_clock().now().to_msg()
         self.publisher.publish(msg)
         self.publish_status(self.diagnostics, "ok", "decoded", plan_id=plan.plan_id, score=f"{msg.score:.2f}", decode_time_s=f"{scored.decode_time_s:.3f}")
-
-
-class _Fixed:
-    """A 'decoder' returning given actions: scores injected faults through the same path."""
-
-    def __init__(self, actions: np.ndarray):
-        self.actions = actions
-
-    def decode(self, frames):
-        return self.actions
 
 
 main = main_for(IdmNode)

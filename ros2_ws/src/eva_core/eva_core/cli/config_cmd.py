@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from eva_core.cli.common import add_embodiment_argument
 from eva_core.embodiment import load_embodiment
 
 
@@ -22,15 +23,6 @@ def register(subparsers) -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.set_defaults(func=run_show)
     return parser
-
-
-def add_embodiment_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--embodiment",
-        metavar="YAML",
-        default=None,
-        help="embodiment file (default: config/embodiment/piper_bimanual.yaml of this checkout)",
-    )
 
 
 def run_show(args: argparse.Namespace) -> int:

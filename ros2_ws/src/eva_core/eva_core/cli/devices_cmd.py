@@ -11,7 +11,7 @@ import math
 import sys
 from pathlib import Path
 
-from eva_core.cli.config_cmd import add_embodiment_argument
+from eva_core.cli.common import add_embodiment_argument
 from eva_core.devices.arms import ArmError, arm_config_from_dict, arm_types, make_arm
 from eva_core.devices.cameras import camera_types
 from eva_core.embodiment import load_embodiment

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from eva_core.cli.config_cmd import add_embodiment_argument
+from eva_core.cli.common import add_embodiment_argument
 from eva_core.config import ConfigError, build, load_yaml, repo_root
 from eva_core.embodiment import load_embodiment
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eva_core.cli.config_cmd import add_embodiment_argument
+from eva_core.cli.common import add_embodiment_argument
 from eva_core.embodiment import load_embodiment
 from eva_core.reward import RewardParams, RewardResult, executability_reward
 

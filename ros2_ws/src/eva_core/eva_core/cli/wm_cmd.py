@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from eva_core.cli.config_cmd import add_embodiment_argument
+from eva_core.cli.common import add_embodiment_argument
 
 
 def register(subparsers) -> argparse.ArgumentParser:

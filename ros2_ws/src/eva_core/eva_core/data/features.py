@@ -31,6 +31,7 @@ from typing import Any
 import pyarrow as pa
 
 from eva_core.config import ConfigError
+from eva_core.config.validators import integer, positive_int
 from eva_core.data.interop import hf_schema_metadata
 
 CODEBASE_VERSION = "v3.0"
@@ -105,8 +106,7 @@ class VideoConfig:
         presets = _SVTAV1_PRESETS if self.codec is VideoCodec.AV1 else _X264_PRESETS
         if self.preset not in presets:
             raise ConfigError("video.preset", f"must be one of {presets} for {self.codec.value}, got {self.preset!r}")
-        if self.gop < 1:
-            raise ConfigError("video.gop", f"must be >= 1, got {self.gop}")
+        integer("video.gop", self.gop, 1)
 
     @classmethod
     def lossless(cls, preset: str = "ultrafast", gop: int = 32) -> VideoConfig:
@@ -170,9 +170,7 @@ class CameraSpec:
         if not isinstance(self.name, str) or not _CAMERA_NAME.match(self.name):
             raise ConfigError("cameras", f"camera name must be letters, digits and '_', got {self.name!r}")
         for dim in ("height", "width"):
-            value = getattr(self, dim)
-            if not isinstance(value, int) or value < 2:
-                raise ConfigError(f"cameras.{self.name}.{dim}", f"must be an integer >= 2, got {value!r}")
+            integer(f"cameras.{self.name}.{dim}", getattr(self, dim), 2)
 
     @property
     def key(self) -> str:
@@ -195,8 +193,7 @@ class DatasetSchema:
     video: VideoConfig = field(default_factory=VideoConfig)
 
     def __post_init__(self) -> None:
-        if isinstance(self.fps, bool) or not isinstance(self.fps, int) or self.fps <= 0:
-            raise ConfigError("fps", f"must be a positive integer, got {self.fps!r}")
+        positive_int("fps", self.fps)
         if not self.cameras:
             raise ConfigError("cameras", "a dataset needs at least one camera")
         names = [c.name for c in self.cameras]

@@ -13,14 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from eva_core.config import ConfigError, build, load_yaml, repo_root
+from eva_core.config.validators import non_negative, number_in, positive
 from eva_core.embodiment.limits import JointLimits
 
 DEFAULT_EMBODIMENT = "config/embodiment/piper_bimanual.yaml"
-
-
-def _positive(name: str, value: float) -> None:
-    if not value > 0:
-        raise ConfigError(name, f"must be > 0, got {value}")
 
 
 @dataclass(frozen=True)
@@ -34,8 +30,8 @@ class JointSpec:
     def __post_init__(self) -> None:
         if self.position_min >= self.position_max:
             raise ConfigError("position_min", f"must be below position_max ({self.position_min} >= {self.position_max})")
-        _positive("velocity_max", self.velocity_max)
-        _positive("acceleration_max", self.acceleration_max)
+        positive("velocity_max", self.velocity_max)
+        positive("acceleration_max", self.acceleration_max)
 
 
 @dataclass(frozen=True)
@@ -46,9 +42,9 @@ class GripperSpec:
     acceleration_max: float  # normalised opening per s²
 
     def __post_init__(self) -> None:
-        _positive("opening_max_m", self.opening_max_m)
-        _positive("velocity_max", self.velocity_max)
-        _positive("acceleration_max", self.acceleration_max)
+        positive("opening_max_m", self.opening_max_m)
+        positive("velocity_max", self.velocity_max)
+        positive("acceleration_max", self.acceleration_max)
 
 
 @dataclass(frozen=True)
@@ -63,8 +59,8 @@ class KinematicsSpec:
     link_radius_m: float  # radius of the capsules standing in for link volumes (clearance check)
 
     def __post_init__(self) -> None:
-        _positive("tool_length_m", self.tool_length_m)
-        _positive("link_radius_m", self.link_radius_m)
+        positive("tool_length_m", self.tool_length_m)
+        positive("link_radius_m", self.link_radius_m)
 
 
 @dataclass(frozen=True)
@@ -130,10 +126,9 @@ class RewardConfig:
 
     def __post_init__(self) -> None:
         for name in ("joint_weight", "gripper_weight", "huber_acc_fraction", "huber_jerk_fraction", "p0", "gamma"):
-            _positive(name, getattr(self, name))
+            positive(name, getattr(self, name))
         for name in ("lambda_jerk", "lambda_acc", "lambda_vlim", "lambda_alim"):
-            if getattr(self, name) < 0:
-                raise ConfigError(name, f"must be >= 0, got {getattr(self, name)}")
+            non_negative(name, getattr(self, name))
         if self.min_steps < 4:
             raise ConfigError("min_steps", f"jerk needs at least 4 steps, got {self.min_steps}")
 
@@ -157,11 +152,9 @@ class SafetyConfig:
 
     def __post_init__(self) -> None:
         for name in ("arm_clearance_m", "max_start_deviation_rad", "max_deviation_rad", "command_timeout_s", "change_tolerance"):
-            _positive(name, getattr(self, name))
-        if not 0 <= self.state_tolerance_rad <= 0.1:
-            raise ConfigError("state_tolerance_rad", f"must be in [0, 0.1] rad, got {self.state_tolerance_rad}")
-        if not 0 < self.max_changed_fraction <= 1:
-            raise ConfigError("max_changed_fraction", f"must be in (0, 1], got {self.max_changed_fraction}")
+            positive(name, getattr(self, name))
+        number_in("state_tolerance_rad", self.state_tolerance_rad, 0, 0.1, unit="rad")
+        number_in("max_changed_fraction", self.max_changed_fraction, 0, 1, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -175,8 +168,8 @@ class EmbodimentConfig:
     safety: SafetyConfig
 
     def __post_init__(self) -> None:
-        _positive("control_rate_hz", self.control_rate_hz)
-        _positive("plan_rate_hz", self.plan_rate_hz)
+        positive("control_rate_hz", self.control_rate_hz)
+        positive("plan_rate_hz", self.plan_rate_hz)
         if [m.name for m in self.mounts] != ["left", "right"]:
             raise ConfigError("mounts", "must list the left arm, then the right arm")
 

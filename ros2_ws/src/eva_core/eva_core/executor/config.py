@@ -8,23 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eva_core.config import ConfigError, build
-
-
-def _count(name: str, value: object, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(name, f"must be an integer >= {low}, got {value!r}")
-
-
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(name, f"must be a finite number, got {value!r}")
-    return float(value)
-
-
-def _seconds(name: str, value: object, allow_zero: bool = False) -> None:
-    seconds = _number(name, value)
-    if seconds < 0 or (seconds == 0 and not allow_zero):
-        raise ConfigError(name, f"must be {'>= 0' if allow_zero else '> 0'} seconds, got {value!r}")
+from eva_core.config.validators import boolean, integer, non_negative, number_in, positive
 
 
 @dataclass(frozen=True)
@@ -73,19 +57,14 @@ class ExecutorConfig:
     feedback_period_s: float = 1.0
 
     def __post_init__(self) -> None:
-        _count("history_frames", self.history_frames, 1)
-        _count("segment_steps", self.segment_steps, 1)
-        _count("max_segments", self.max_segments, 1)
-        _count("max_consecutive_rejects", self.max_consecutive_rejects, 1)
+        for name in ("history_frames", "segment_steps", "max_segments", "max_consecutive_rejects"):
+            integer(name, getattr(self, name), 1)
         for name in ("max_duration_s", "plan_timeout_s", "state_timeout_s", "camera_timeout_s", "feedback_period_s"):
-            _seconds(name, getattr(self, name))
-        _seconds("settle_s", self.settle_s, allow_zero=True)
-        if not 1.0 <= _number("time_scale", self.time_scale) <= 10.0:
-            raise ConfigError("time_scale", f"must be in [1, 10] (1 = as planned, 2 = half speed), got {self.time_scale!r}")
-        if not 0.0 <= _number("min_score", self.min_score) <= 10.0:
-            raise ConfigError("min_score", f"must be in [0, 10] (the score's range), got {self.min_score!r}")
-        if not isinstance(self.require_safety_accept, bool):
-            raise ConfigError("require_safety_accept", f"must be true or false, got {self.require_safety_accept!r}")
+            positive(name, getattr(self, name), unit="seconds")
+        non_negative("settle_s", self.settle_s, unit="seconds")
+        number_in("time_scale", self.time_scale, 1, 10, unit="(1 = as planned, 2 = half speed)")
+        number_in("min_score", self.min_score, 0, 10, unit="(the score's range)")
+        boolean("require_safety_accept", self.require_safety_accept)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None, source: str | None = None) -> "ExecutorConfig":

@@ -13,7 +13,7 @@ a callable that takes no arguments and calls `register_planner`, e.g. in eva_sim
     entry_points={"eva.planners": ["sim_oracle = eva_sim.oracle:register"]}
 
 They are loaded the first time a backend is asked for that is not registered yet, so importing
-eva_core never imports MuJoCo or torch. Same machinery as the device factories (`DeviceRegistry`).
+eva_core never imports MuJoCo or torch. Same machinery as the device factories (`eva_core.registry`).
 """
 
 from __future__ import annotations
@@ -22,30 +22,19 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from eva_core.config import ConfigError, build
-from eva_core.devices.registry import DeviceRegistry
 from eva_core.embodiment.config import EmbodimentConfig
 from eva_core.planning.planner import PlannerConfig, VideoPlanner
+from eva_core.registry import Registry
 
 ENTRY_POINT_GROUP = "eva.planners"
 
 PlannerBuilder = Callable[[Any, EmbodimentConfig], VideoPlanner]  # (config, embodiment) -> a ready planner
 
-_REGISTRY = DeviceRegistry("planner", PlannerConfig, ENTRY_POINT_GROUP)
+_REGISTRY = Registry("planner", PlannerConfig, ENTRY_POINT_GROUP)
 
-
-def register_planner(backend: str, config_cls: type[PlannerConfig], builder: PlannerBuilder) -> None:
-    """Make `backend` buildable; `config_cls.type` must equal it (see `DeviceRegistry.register`)."""
-    _REGISTRY.register(backend, config_cls, builder)
-
-
-def unregister_planner(backend: str) -> None:
-    """Remove a registration (tests)."""
-    _REGISTRY.unregister(backend)
-
-
-def planner_types() -> tuple[str, ...]:
-    """Every registered backend, plug-ins included."""
-    return _REGISTRY.types()
+register_planner = _REGISTRY.register  # (backend, config class, PlannerBuilder); config class's `type` == backend
+unregister_planner = _REGISTRY.unregister  # (backend): remove a registration (tests)
+planner_types = _REGISTRY.types  # () -> every registered backend, plug-ins included
 
 
 def _config_class(backend: str, key: str) -> type[PlannerConfig]:

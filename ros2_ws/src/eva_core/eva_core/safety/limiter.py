@@ -238,12 +238,6 @@ class StepLimiter:
         q, v, _ = self.step_lists(q_prev, v_prev, q_prev)
         return q, v
 
-    def brake_step(self, q_prev: np.ndarray, v_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """`brake_lists` on [14] arrays."""
-        as_list = lambda x: np.asarray(x, dtype=np.float64).tolist()  # noqa: E731
-        q, v = self.brake_lists(as_list(q_prev), as_list(v_prev))
-        return np.array(q), np.array(v)
-
     # -- states -------------------------------------------------------------------------------
 
     def state_problems(self, q: np.ndarray, v: np.ndarray) -> list[str]:

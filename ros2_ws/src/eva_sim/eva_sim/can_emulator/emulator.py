@@ -282,10 +282,6 @@ class EmulatedPiper:
         with self.lock:
             return [f for f in self._log if f.t >= since and (ids is None or f.arbitration_id in ids)]
 
-    def clear_log(self) -> None:
-        with self.lock:
-            self._log.clear()
-
     # -- clock-thread side ---------------------------------------------------------------------------
 
     def apply_target(self) -> None:

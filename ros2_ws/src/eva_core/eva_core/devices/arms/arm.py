@@ -150,10 +150,6 @@ class Arm(abc.ABC):
         self._enabled = False
         self.last_report: CommandReport | None = None
 
-    @classmethod
-    def limits_for(cls, embodiment: EmbodimentConfig, arm: str) -> JointLimits:
-        return arm_limits(embodiment, arm)
-
     # -- device calls the implementations provide ---------------------------------------------------
 
     @property

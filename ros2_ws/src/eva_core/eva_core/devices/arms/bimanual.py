@@ -90,10 +90,6 @@ class BimanualArm:
         for arm in self.arms.values():
             arm.resume(timeout_s)
 
-    def clear_faults(self) -> None:
-        for arm in self.arms.values():
-            arm.clear_fault()
-
     @property
     def is_connected(self) -> bool:
         return all(a.is_connected for a in self.arms.values())

@@ -12,14 +12,11 @@ The `sim` config lives in eva_sim and subclasses `ArmConfig` the same way.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import ClassVar
 
 from eva_core.config import ConfigError
-
-CAN_INTERFACES = ("socketcan", "virtual")
-TELEOP_ROLES = ("none", "leader", "follower")
+from eva_core.config.validators import integer, number_in, one_of
 
 
 @dataclass(frozen=True)
@@ -29,9 +26,8 @@ class ArmConfig:
     type: ClassVar[str] = ""
 
 
-def _seconds(name: str, value: object, low: float, high: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not low < value <= high:
-        raise ConfigError(name, f"must be in ({low}, {high}] seconds, got {value!r}")
+CAN_INTERFACES = ("socketcan", "virtual")  # PiperArmConfig.can_interface
+TELEOP_ROLES = ("none", "leader", "follower")  # PiperArmConfig.teleop_role
 
 
 @dataclass(frozen=True)
@@ -73,19 +69,13 @@ class PiperArmConfig(ArmConfig):
     def __post_init__(self) -> None:
         if not isinstance(self.channel, str) or not self.channel.strip():
             raise ConfigError("channel", f"must name a CAN channel (e.g. can_left), got {self.channel!r}")
-        if self.can_interface not in CAN_INTERFACES:
-            raise ConfigError("can_interface", f"must be one of {', '.join(CAN_INTERFACES)}, got {self.can_interface!r}")
-        if isinstance(self.speed_rate, bool) or not isinstance(self.speed_rate, int) or not 1 <= self.speed_rate <= 100:
-            raise ConfigError("speed_rate", f"must be an integer percentage in 1..100, got {self.speed_rate!r}")
-        effort = self.gripper_effort
-        if isinstance(effort, bool) or not isinstance(effort, int) or not 0 <= effort <= 5000:
-            raise ConfigError("gripper_effort", f"must be an integer in 0..5000 (0.001 N·m), got {self.gripper_effort!r}")
-        _seconds("feedback_timeout_s", self.feedback_timeout_s, 0.0, 1.0)
-        _seconds("watchdog_period_s", self.watchdog_period_s, 0.0, 0.1)
+        one_of("can_interface", self.can_interface, CAN_INTERFACES)
+        integer("speed_rate", self.speed_rate, 1, 100, unit="(percent)")
+        integer("gripper_effort", self.gripper_effort, 0, 5000, unit="(0.001 N·m)")
+        number_in("feedback_timeout_s", self.feedback_timeout_s, 0.0, 1.0, low_open=True, unit="seconds")
+        number_in("watchdog_period_s", self.watchdog_period_s, 0.0, 0.1, low_open=True, unit="seconds")
         if self.watchdog_period_s >= self.feedback_timeout_s:
             raise ConfigError("watchdog_period_s", "must be shorter than feedback_timeout_s")
-        if isinstance(self.tracking_error_rad, bool) or not isinstance(self.tracking_error_rad, (int, float)) or not 0.0 < self.tracking_error_rad <= 3.2:
-            raise ConfigError("tracking_error_rad", f"must be in (0, 3.2] rad, got {self.tracking_error_rad!r}")
-        _seconds("tracking_timeout_s", self.tracking_timeout_s, 0.0, 10.0)
-        if self.teleop_role not in TELEOP_ROLES:
-            raise ConfigError("teleop_role", f"must be one of {', '.join(TELEOP_ROLES)}, got {self.teleop_role!r}")
+        number_in("tracking_error_rad", self.tracking_error_rad, 0, 3.2, low_open=True, unit="rad")
+        number_in("tracking_timeout_s", self.tracking_timeout_s, 0.0, 10.0, low_open=True, unit="seconds")
+        one_of("teleop_role", self.teleop_role, TELEOP_ROLES)

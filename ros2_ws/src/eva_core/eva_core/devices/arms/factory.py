@@ -23,29 +23,18 @@ from typing import Any
 
 from eva_core.devices.arms.arm import Arm
 from eva_core.devices.arms.configs import ArmConfig, PiperArmConfig
-from eva_core.devices.registry import DeviceRegistry
 from eva_core.embodiment.config import EmbodimentConfig
+from eva_core.registry import Registry
 
 ENTRY_POINT_GROUP = "eva.arms"
 
 ArmBuilder = Callable[[Any, str, EmbodimentConfig], Arm]  # (config, name, embodiment) -> an unconnected Arm
 
-_REGISTRY = DeviceRegistry("arm", ArmConfig, ENTRY_POINT_GROUP)
+_REGISTRY = Registry("arm", ArmConfig, ENTRY_POINT_GROUP)
 
-
-def register_arm(type_name: str, config_cls: type[ArmConfig], builder: ArmBuilder) -> None:
-    """Make `type_name` buildable (see `DeviceRegistry.register`)."""
-    _REGISTRY.register(type_name, config_cls, builder)
-
-
-def unregister_arm(type_name: str) -> None:
-    """Remove a registration (tests)."""
-    _REGISTRY.unregister(type_name)
-
-
-def arm_types() -> tuple[str, ...]:
-    """Every registered type, plug-ins included."""
-    return _REGISTRY.types()
+register_arm = _REGISTRY.register  # (type_name, config class, ArmBuilder): make a type buildable
+unregister_arm = _REGISTRY.unregister  # (type_name): remove a registration (tests)
+arm_types = _REGISTRY.types  # () -> every registered type, plug-ins included
 
 
 def make_arm(config: ArmConfig, name: str, embodiment: EmbodimentConfig) -> Arm:

@@ -10,12 +10,12 @@ The `sim` config lives in eva_sim and subclasses `CameraConfig` the same way.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 from eva_core.config import ConfigError
+from eva_core.config.validators import integer, number_in, positive, positive_int
 
 
 @dataclass(frozen=True)
@@ -23,11 +23,6 @@ class CameraConfig:
     """Base of every camera config. `type` names the implementation in the factory's registry."""
 
     type: ClassVar[str] = ""
-
-
-def _positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigError(name, f"must be a positive integer, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -62,11 +57,10 @@ class RealSenseCameraConfig(CameraConfig):
         if not isinstance(self.serial, str) or not self.serial.strip():
             raise ConfigError("serial", f"must be a non-empty string (quote it in YAML), got {self.serial!r}")
         for name in ("width", "height", "fps"):
-            _positive_int(name, getattr(self, name))
+            positive_int(name, getattr(self, name))
         if self.recording is not None and not isinstance(self.recording, Path):
             object.__setattr__(self, "recording", Path(self.recording))
-        if not (isinstance(self.poll_timeout_s, (int, float)) and 0 < self.poll_timeout_s <= 5):
-            raise ConfigError("poll_timeout_s", f"must be in (0, 5] seconds, got {self.poll_timeout_s!r}")
+        number_in("poll_timeout_s", self.poll_timeout_s, 0, 5, low_open=True, unit="seconds")
 
 
 @dataclass(frozen=True)
@@ -92,9 +86,6 @@ class ReplayCameraConfig(CameraConfig):
             object.__setattr__(self, "dataset", Path(self.dataset))
         if not isinstance(self.camera, str) or not self.camera:
             raise ConfigError("camera", f"must be a camera name of the dataset, got {self.camera!r}")
-        if isinstance(self.episode, bool) or not isinstance(self.episode, int) or self.episode < 0:
-            raise ConfigError("episode", f"must be an episode index >= 0, got {self.episode!r}")
-        if self.rate_hz is not None and not (
-            isinstance(self.rate_hz, (int, float)) and math.isfinite(self.rate_hz) and self.rate_hz > 0
-        ):
-            raise ConfigError("rate_hz", f"must be a positive frame rate or null, got {self.rate_hz!r}")
+        integer("episode", self.episode, 0, unit="(an episode index)")
+        if self.rate_hz is not None:
+            positive("rate_hz", self.rate_hz, unit="Hz (a frame rate, or null)")

@@ -24,28 +24,17 @@ from typing import Any
 
 from eva_core.devices.cameras.camera import Camera
 from eva_core.devices.cameras.configs import CameraConfig, RealSenseCameraConfig, ReplayCameraConfig
-from eva_core.devices.registry import DeviceRegistry
+from eva_core.registry import Registry
 
 ENTRY_POINT_GROUP = "eva.cameras"
 
 CameraBuilder = Callable[[Any, str], Camera]  # (config, name) -> an unconnected Camera
 
-_REGISTRY = DeviceRegistry("camera", CameraConfig, ENTRY_POINT_GROUP)
+_REGISTRY = Registry("camera", CameraConfig, ENTRY_POINT_GROUP)
 
-
-def register_camera(type_name: str, config_cls: type[CameraConfig], builder: CameraBuilder) -> None:
-    """Make `type_name` buildable (see `DeviceRegistry.register`)."""
-    _REGISTRY.register(type_name, config_cls, builder)
-
-
-def unregister_camera(type_name: str) -> None:
-    """Remove a registration (tests)."""
-    _REGISTRY.unregister(type_name)
-
-
-def camera_types() -> tuple[str, ...]:
-    """Every registered type, plug-ins included."""
-    return _REGISTRY.types()
+register_camera = _REGISTRY.register  # (type_name, config class, CameraBuilder): make a type buildable
+unregister_camera = _REGISTRY.unregister  # (type_name): remove a registration (tests)
+camera_types = _REGISTRY.types  # () -> every registered type, plug-ins included
 
 
 def make_camera(config: CameraConfig, name: str | None = None) -> Camera:

@@ -1,9 +1,11 @@
-"""One registry per device kind: implementation type string → (config class, builder).
+"""A registry of pluggable implementations: type string → (config class, builder).
 
-Each kind (arms, cameras) owns a `DeviceRegistry`; its factory module wraps it in kind-named functions
-(`register_arm`, `camera_config_from_dict`, ...). Packages not imported yet are found through the
-kind's entry-point group: each entry point names a callable that takes no arguments and registers its
-types, so eva_core never imports a plug-in's heavy dependencies (MuJoCo) up front.
+One per kind of thing built from a typed config with a `type` string: arms and cameras
+(`eva_core.devices`), planner backends (`eva_core.planning`). The kind's factory module owns one and
+names its methods for the kind (`register_arm = registry.register`, ...). Packages not imported yet are
+found through the kind's entry-point group: each entry point names a callable that takes no arguments
+and registers its types, so eva_core never imports a plug-in's heavy dependencies (MuJoCo, torch) up
+front.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ class Registration:
     builder: Callable[..., Any]
 
 
-class DeviceRegistry:
+class Registry:
     def __init__(self, kind: str, config_base: type, entry_point_group: str):
-        self.kind = kind  # "arm", "camera": used in messages
+        self.kind = kind  # "arm", "camera", "planner": used in messages
         self.config_base = config_base
         self.entry_point_group = entry_point_group
         self._registry: dict[str, Registration] = {}
