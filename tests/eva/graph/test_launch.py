@@ -114,11 +114,18 @@ def test_every_lab_command_is_run_by_a_test():
 
 # ------------------------------------------------------------------------------------- processes
 
+def launch_domain() -> int:
+    """A domain id of this module's own, next to the suite's: nodes of earlier tests (e.g. a
+    `bringup_client` whose departure DDS has not yet noticed) are then never seen by these tests."""
+    return (int(os.environ["ROS_DOMAIN_ID"]) + 37) % 100 + 1
+
+
 def ros_env(tmp_path: Path) -> dict[str, str]:
     from eva.dds_environment import dds_environment
 
-    env = dds_environment()  # localhost discovery and the suite's domain id (tests/conftest.py)
+    env = dds_environment()  # localhost discovery (tests/conftest.py)
     env.update(
+        ROS_DOMAIN_ID=str(launch_domain()),
         EVA_HOME=str(ROOT),  # as the README exports it
         ROS_LOG_DIR=str(tmp_path / "ros_log"),
         TMPDIR=str(tmp_path),  # launch_ros leaves its parameter files (launch_params_*) in the temp folder
@@ -280,7 +287,7 @@ def ros_client():
     from rclpy.executors import SingleThreadedExecutor
 
     context = rclpy.Context()
-    rclpy.init(context=context)
+    rclpy.init(context=context, domain_id=launch_domain())
     node = rclpy.create_node("launch_test_client", context=context)
     executor = SingleThreadedExecutor(context=context)
     executor.add_node(node)
