@@ -18,7 +18,9 @@ from eva_core.idm.inference import resize_frames
 from eva_core.planning.wan.encoding import decode_video, encode_video
 from eva_core.planning.wan.history import VAE_TIME_STRIDE, video_tensor
 
-CHUNK_LATENTS = 8  # latent frames encoded per call: 1 + 4 * 7 = 29 frames (bounded memory, whole latents)
+# Latent frames per encode/decode call: 6 = 21 frames, the clip a twin plan is (history 5 + plan 17 - 1),
+# so the copies look like plans; never more than the autoencoder was trained on (it degrades past that).
+CHUNK_LATENTS = 6
 
 
 @torch.inference_mode()
