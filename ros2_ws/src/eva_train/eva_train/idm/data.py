@@ -45,6 +45,19 @@ def split_episodes(num_episodes: int, val_fraction: float, seed: int) -> tuple[l
     return [i for i in range(num_episodes) if i not in val], val
 
 
+def split_items(roots, val_fraction: float, seed: int, heldout=()) -> tuple[list, list]:
+    """(train items, val items) as (dataset dir, episode indices): each dataset split by episode
+    (`split_episodes`, seed + its position), then every episode of the `heldout` datasets on the val side."""
+    train, val = [], []
+    for i, root in enumerate(roots):
+        tr, va = split_episodes(Dataset(root).num_episodes, val_fraction, seed + i)
+        train.append((root, tr))
+        if va:
+            val.append((root, va))
+    val += [(root, list(range(Dataset(root).num_episodes))) for root in heldout]
+    return train, val
+
+
 def load_bank(
     items: list[tuple[str | Path, list[int]]], camera: str, hw: tuple[int, int], progress: bool = True
 ) -> FrameBank:

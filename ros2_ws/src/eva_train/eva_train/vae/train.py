@@ -15,12 +15,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from eva_core.data import Dataset
 from eva_train.common.metrics import MetricsLog, plot_series, read_rows
 from eva_train.common.run import start_run
 from eva_train.common.optimizer_state import has_state, load_optimizer, save_optimizer
 from eva_train.common.schedule import warmup_cosine
-from eva_train.idm.data import FrameBank, load_bank, split_episodes
+from eva_train.idm.data import FrameBank, load_bank, split_items
 from eva_train.vae.config import VaeTrainConfig
 
 LAST, FINAL = "checkpoints/last", "checkpoints/final"
@@ -42,13 +41,7 @@ def build_vae(cfg: VaeTrainConfig, resume_dir: Path | None = None):
 
 
 def build_banks(cfg: VaeTrainConfig, progress: bool) -> tuple[FrameBank, FrameBank]:
-    train_items, val_items = [], []
-    for i, root in enumerate(cfg.data):
-        tr, va = split_episodes(Dataset(root).num_episodes, cfg.val_fraction, cfg.seed + i)
-        train_items.append((root, tr))
-        if va:
-            val_items.append((root, va))
-    val_items += [(r, list(range(Dataset(r).num_episodes))) for r in cfg.heldout]
+    train_items, val_items = split_items(cfg.data, cfg.val_fraction, cfg.seed, cfg.heldout)
     train = load_bank(train_items, cfg.camera, tuple(cfg.resolution), progress)
     val = load_bank(val_items or train_items[:1], cfg.camera, tuple(cfg.resolution), progress)
     return train, val

@@ -20,7 +20,7 @@ import torch
 
 from eva_core.data import Dataset
 from eva_core.planning.wan.history import history_clip
-from eva_train.idm.data import FrameBank, load_bank, split_episodes
+from eva_train.idm.data import FrameBank, load_bank
 
 
 @dataclass(frozen=True)
@@ -76,14 +76,3 @@ class ClipSource:
     def windows(self, observed: int, stride: int = 1) -> list[Window]:
         """Every `stride`-th current view of every episode, conditioned on `observed` frames."""
         return [Window(e, c, observed) for e in range(self.num_episodes) for c in range(0, self.episode_frames(e), stride)]
-
-
-def split_items(roots: Sequence[str], val_fraction: float, seed: int) -> tuple[list, list]:
-    """(train items, val items) as (dataset dir, episodes), split by episode as the IDM trainer does."""
-    train, val = [], []
-    for i, root in enumerate(roots):
-        tr, va = split_episodes(Dataset(root).num_episodes, val_fraction, seed + i)
-        train.append((root, tr))
-        if va:
-            val.append((root, va))
-    return train, val

@@ -9,7 +9,8 @@ import torch
 
 from eva_core.embodiment import load_embodiment
 from eva_train.wm.cache import EncodedWindows, encode_windows, load_or_build, vae_fingerprint
-from eva_train.wm.clips import ClipSource, Window, split_items
+from eva_train.idm.data import split_items
+from eva_train.wm.clips import ClipSource, Window
 from eva_train.wm.config import SftConfig
 from eva_train.wm.flow import Batch
 from eva_train.wm.model import WindowEncoder
@@ -32,8 +33,7 @@ def fixed_subset(windows: list[Window], n: int) -> list[Window]:
 
 def build_data(cfg: SftConfig, encoder: WindowEncoder, progress: bool) -> SftData:
     rate = load_embodiment().plan_rate_hz
-    train_items, val_items = split_items(cfg.data, cfg.val_fraction, cfg.seed)
-    val_items += [(root, list(range(_episodes(root)))) for root in cfg.heldout]
+    train_items, val_items = split_items(cfg.data, cfg.val_fraction, cfg.seed, cfg.heldout)
     hw = tuple(cfg.resolution)
     train_src = ClipSource.load(train_items, cfg.camera, hw, rate, progress)
     val_src = ClipSource.load(val_items or train_items[:1], cfg.camera, hw, rate, progress)
@@ -60,12 +60,6 @@ def build_data(cfg: SftConfig, encoder: WindowEncoder, progress: bool) -> SftDat
         train = None
     val = load_or_build(Path(cfg.cache_dir or cfg.out_dir) / "val", key, lambda: encode(val_src, 1, cfg.val_windows, "cache val"))
     return SftData(train, val, train_src, encoder, instructions)
-
-
-def _episodes(root: str) -> int:
-    from eva_core.data import Dataset
-
-    return Dataset(root).num_episodes
 
 
 def batch_from(windows: EncodedWindows, index: torch.Tensor, device) -> Batch:

@@ -139,7 +139,7 @@ def train(cfg: SftConfig, resume: bool = False, progress: bool = True, prepare_o
          "processes": accelerator.num_processes})
     start = t_ckpt = t_log = time.perf_counter()
     bar = tqdm(total=cfg.steps, initial=step, desc=f"sft ({cfg.mode})", disable=not (progress and main), dynamic_ncols=True)
-    running, seen, evaluated, sampled = 0.0, 0, -1, -1
+    running, seen, evaluated, sampled, val = 0.0, 0, -1, -1, None
     while step < cfg.steps:
         if cfg.time_limit_min > 0 and time.perf_counter() - start > cfg.time_limit_min * 60:
             break
@@ -179,8 +179,8 @@ def train(cfg: SftConfig, resume: bool = False, progress: bool = True, prepare_o
     if main:
         save_checkpoint(run / LAST, cfg, model, raw, optimizer, step)
         if step >= cfg.steps:
-            val = validation_loss(raw, data, device)
-            if evaluated != step:
+            if evaluated != step:  # else `val` is this step's already
+                val = validation_loss(raw, data, device)
                 log({"kind": "eval", "step": step, "val_loss": val})
             if sampled != step:
                 log_samples(model, raw, data, cfg, step, run, log)
